@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Layers, top to bottom; a target imports only targets below it.
+///   clusterdns (exe) → ClusterDNSRuntime → DNSServer (NIO), ClusterDNS → ClusterModel, DNSWire → DNSModel
+/// `DNSWire` is the only importer of the C module `CLDNS` (libldns).
+let package = Package(
+    name: "clusterdns",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ClusterDNS", targets: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
+        .executable(name: "clusterdns", targets: ["clusterdns"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
+        .target(name: "DNSModel"),
+        .target(name: "DNSWire", dependencies: ["DNSModel", "CLDNS"]),
+        .target(name: "ClusterModel", dependencies: [
+            "DNSModel",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "ClusterDNS", dependencies: ["ClusterModel", "DNSModel", "DNSWire"]),
+        .target(name: "DNSServer", dependencies: [
+            "DNSModel", "DNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ClusterDNSRuntime", dependencies: [
+            "ClusterDNS", "ClusterModel", "DNSModel", "DNSWire", "DNSServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "clusterdns", dependencies: [
+            "ClusterDNSRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
+        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel",
+        ]),
+    ]
+)

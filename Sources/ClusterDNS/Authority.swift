@@ -1,0 +1,68 @@
+import DNSModel
+import DNSWire
+import ClusterModel
+
+/// Everything this server is authoritative for: the cluster zone, its reverse zones and the
+/// static zones. Turns query bytes into reply bytes; pure and synchronous.
+public struct Authority: Sendable {
+    /// The cluster zone.
+    public let cluster: ClusterZone
+    /// Static zones by apex (lower case).
+    public let staticZones: [DomainName: StaticZone]
+    /// Largest UDP reply we send, whatever the client offers (RFC 6891 §6.2.5; 1232 per DNS Flag Day 2020).
+    public let maxUDPSize: Int
+
+    public init(cluster: ClusterZone, staticZones: [StaticZone] = [], maxUDPSize: Int = 1232) {
+        self.cluster = cluster
+        var zones: [DomainName: StaticZone] = [:]
+        for z in staticZones where z.origin != cluster.apex { zones[z.origin] = z }
+        self.staticZones = zones
+        self.maxUDPSize = max(512, min(maxUDPSize, 65535))
+    }
+
+    /// Where a question's name belongs.
+    public enum Zone: Sendable, Equatable {
+        case cluster
+        case reverse(DomainName)
+        case `static`(DomainName)
+        /// Outside everything we serve.
+        case none
+    }
+
+    /// Finds the zone for `name`: the cluster domain, then the longest matching static zone, then
+    /// the reverse trees (only names that are addresses we know, unless no upstream takes the rest).
+    public func zone(for name: DomainName, in snapshot: ClusterSnapshot, ownsAllReverse: Bool) -> Zone {
+        if name.isSubdomain(of: cluster.apex) { return .cluster }
+        var best: StaticZone?
+        for z in staticZones.values where name.isSubdomain(of: z.origin) {
+            if best == nil || z.origin.labelCount > best!.origin.labelCount { best = z }
+        }
+        if let best { return .static(best.origin) }
+        for r in ClusterZone.reverseZones where name.isSubdomain(of: r) {
+            if ownsAllReverse || cluster.hasReverseName(name, in: snapshot) { return .reverse(r) }
+        }
+        return .none
+    }
+
+    /// Answers a parsed question from the zone it belongs to; `.none` gives REFUSED.
+    public func answer(_ question: Question, zone: Zone, in snapshot: ClusterSnapshot) -> Answer {
+        switch zone {
+        case .cluster: return cluster.answer(question, in: snapshot)
+        case .reverse: return cluster.reverseAnswer(question, in: snapshot)
+        case .static(let origin): return staticZones[origin]?.answer(question) ?? Answer(rcode: .refused)
+        case .none: return Answer(rcode: .refused)
+        }
+    }
+
+    /// Every record of a zone for AXFR (RFC 5936): SOA first; the caller appends the closing SOA.
+    public func transferRecords(_ zone: Zone, in snapshot: ClusterSnapshot) -> [ResourceRecord]? {
+        switch zone {
+        case .cluster: return cluster.records(in: snapshot)
+        case .reverse(let r): return cluster.reverseRecords(in: snapshot)[r] ?? [cluster.reverseSOA(zone: r, in: snapshot)]
+        case .static(let origin):
+            guard let z = staticZones[origin], let soa = z.soa else { return nil }
+            return [soa] + z.records.filter { $0.type != .soa }
+        case .none: return nil
+        }
+    }
+}

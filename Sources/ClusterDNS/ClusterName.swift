@@ -1,0 +1,62 @@
+/// A question name inside the cluster zone, parsed by shape (CoreDNS `parse.go` does the same):
+/// the labels left of the zone, lower-cased, matched from the right.
+enum ClusterName: Equatable {
+    /// The zone apex.
+    case apex
+    /// `dns-version.<zone>` (spec §2.1, schema version record).
+    case dnsVersion
+    /// `svc.<zone>` or `pod.<zone>`: empty non-terminals.
+    case serviceRoot, podRoot
+    /// `<ns>.svc.<zone>`.
+    case namespace(String)
+    /// `<svc>.<ns>.svc.<zone>` (spec §2.3.1, §2.4.1, §2.5).
+    case service(namespace: String, name: String)
+    /// `<endpoint>.<svc>.<ns>.svc.<zone>` (spec §2.4.1), or `_<proto>.<svc>...` (an empty non-terminal).
+    case endpoint(namespace: String, service: String, hostname: String)
+    /// `_<port>._<proto>.<svc>.<ns>.svc.<zone>` (spec §2.3.2, §2.4.2).
+    case port(namespace: String, service: String, port: String, proto: String)
+    /// `<ns>.pod.<zone>`.
+    case podNamespace(String)
+    /// `<a-b-c-d>.<ns>.pod.<zone>`.
+    case pod(namespace: String, label: String)
+    /// Anything else: NXDOMAIN unless a static record lives there.
+    case other
+
+    /// Parses `relative`, the lower-cased labels left of the zone apex.
+    init(relative labels: [String]) {
+        switch labels.count {
+        case 0: self = .apex
+        case 1:
+            switch labels[0] {
+            case "dns-version": self = .dnsVersion
+            case "svc": self = .serviceRoot
+            case "pod": self = .podRoot
+            default: self = .other
+            }
+        default:
+            let kind = labels[labels.count - 1]
+            let rest = labels.dropLast()
+            if kind == "svc" {
+                let r = Array(rest)
+                switch r.count {
+                case 1: self = .namespace(r[0])
+                case 2: self = .service(namespace: r[1], name: r[0])
+                case 3: self = .endpoint(namespace: r[2], service: r[1], hostname: r[0])
+                case 4 where r[0].hasPrefix("_") && r[1].hasPrefix("_"):
+                    self = .port(namespace: r[3], service: r[2], port: String(r[0].dropFirst()),
+                                 proto: String(r[1].dropFirst()))
+                default: self = .other
+                }
+            } else if kind == "pod" {
+                let r = Array(rest)
+                switch r.count {
+                case 1: self = .podNamespace(r[0])
+                case 2: self = .pod(namespace: r[1], label: r[0])
+                default: self = .other
+                }
+            } else {
+                self = .other
+            }
+        }
+    }
+}

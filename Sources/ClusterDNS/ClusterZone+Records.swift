@@ -1,0 +1,68 @@
+import DNSModel
+import ClusterModel
+
+extension ClusterZone {
+    /// Every record of the cluster zone: SOA first, then the rest in DNSSEC canonical order
+    /// (RFC 4034 §6). It is built by the same functions that answer queries, so a transfer or
+    /// an exported zone file always agrees with live answers.
+    public func records(in snapshot: ClusterSnapshot) -> [ResourceRecord] {
+        let view = SnapshotView(snapshot)
+        var out: [ResourceRecord] = nsRecords()
+        out.append(ResourceRecord(name: apex.prepending("dns-version")!, ttl: ttl, data: .txt(Self.schemaVersion)))
+        for rr in overlay?.records ?? [] where rr.type != .soa && !(rr.type == .ns && rr.name == apex) {
+            out.append(rr)
+        }
+        for service in view.allServices {
+            let name = serviceName(service)
+            if case .records(let rrs, _) = serviceLookup(service, owner: name, type: .any) { out += rrs }
+            if case .records(let rrs, _) = srvForAllPorts(service, owner: name) { out += rrs }
+            var endpointNames = Set<String>()
+            if service.kind.isAddressable {
+                for ep in service.readyEndpoints where endpointNames.insert(ep.label).inserted {
+                    let owner = endpointName(ep, in: service)
+                    if case .records(let rrs, _) = endpointLookup(service, hostname: ep.label, owner: owner, type: .any) {
+                        out += rrs
+                    }
+                }
+            }
+            var portNames = Set<String>()
+            for p in service.ports {
+                guard let pname = p.name?.lowercased(), portNames.insert(pname + "/" + p.proto).inserted,
+                      let owner = DomainName(labels: ["_" + pname, "_" + p.proto] + name.labels),
+                      case .records(let rrs, _) = portLookup(service, port: pname, proto: p.proto, owner: owner, type: .srv)
+                else { continue }
+                out += rrs
+            }
+        }
+        let soa = soa(in: snapshot)
+        return [soa] + Self.canonicalOrder(out)
+    }
+
+    /// PTR records of every known address, per reverse zone (`in-addr.arpa.`, `ip6.arpa.`).
+    public func reverseRecords(in snapshot: ClusterSnapshot) -> [DomainName: [ResourceRecord]] {
+        let view = SnapshotView(snapshot)
+        var byZone: [DomainName: [ResourceRecord]] = [:]
+        for address in view.allAddresses {
+            let owner = address.reverseName
+            let zone: DomainName = if case .v4 = address { "in-addr.arpa." } else { "ip6.arpa." }
+            for target in ptrTargets(address, view: view) {
+                byZone[zone, default: []].append(ResourceRecord(name: owner, ttl: ttl, data: .ptr(target)))
+            }
+        }
+        for (zone, rrs) in byZone {
+            byZone[zone] = [reverseSOA(zone: zone, in: snapshot)] + Self.canonicalOrder(rrs)
+        }
+        return byZone
+    }
+
+    /// Sorts records by owner in canonical order, then type, then data; drops exact duplicates.
+    static func canonicalOrder(_ records: [ResourceRecord]) -> [ResourceRecord] {
+        var seen = Set<ResourceRecord>()
+        let unique = records.filter { seen.insert($0).inserted }
+        return unique.sorted { a, b in
+            if a.name != b.name { return a.name < b.name }
+            if a.type != b.type { return a.type.rawValue < b.type.rawValue }
+            return "\(a.data)" < "\(b.data)"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import DNSModel
+import ClusterModel
+
+extension ClusterZone {
+    /// The fully qualified name of a service: `<svc>.<ns>.svc.<zone>`.
+    func serviceName(_ entry: ServiceView) -> DomainName {
+        DomainName(labels: [entry.name, entry.namespace, "svc"] + apex.labels) ?? apex
+    }
+
+    /// `<svc>.<ns>.svc.<zone>`: cluster IPs (spec §2.3.1), every ready endpoint for a headless
+    /// service (§2.4.1; none ready is NXDOMAIN), or a CNAME for ExternalName (§2.5).
+    func serviceLookup(_ entry: ServiceView, owner: DomainName, type: RecordType) -> Lookup {
+        switch entry.kind {
+        case .externalName(let target):
+            guard let target else { return .nxdomain }   // an IP literal or a bad name is not served
+            return .records([ResourceRecord(name: owner, ttl: ttl, data: .cname(target))])
+        case .clusterIP(let addresses):
+            if type == .srv { return srvForAllPorts(entry, owner: owner) }
+            return .records(addressRecords(addresses, owner: owner, type: type))
+        case .headless:
+            let ready = entry.readyEndpoints
+            guard !ready.isEmpty else { return .nxdomain }
+            if type == .srv { return srvForAllPorts(entry, owner: owner) }
+            return .records(addressRecords(ready.map(\.address), owner: owner, type: type))
+        }
+    }
+
+    /// SRV on the bare service name: every port, named or not (a CoreDNS extension).
+    func srvForAllPorts(_ entry: ServiceView, owner: DomainName) -> Lookup {
+        srv(entry, ports: entry.ports, owner: owner)
+    }
+
+    /// `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV: named ports only (spec §2.3.2, §2.4.2).
+    func portLookup(_ entry: ServiceView, port: String, proto: String, owner: DomainName,
+                    type: RecordType) -> Lookup {
+        let matching = entry.ports.filter { $0.name?.lowercased() == port && $0.proto == proto }
+        guard !matching.isEmpty, entry.kind.isAddressable else { return .nxdomain }
+        if case .headless = entry.kind, entry.readyEndpoints.isEmpty { return .nxdomain }
+        guard type == .srv || type == .any else { return .records([]) }
+        return srv(entry, ports: matching, owner: owner)
+    }
+
+    /// True when `_<proto>.<svc>...` is an empty non-terminal: some named port uses that protocol.
+    func protocolExists(_ entry: ServiceView, proto: String) -> Bool {
+        guard entry.kind.isAddressable else { return false }
+        if case .headless = entry.kind, entry.readyEndpoints.isEmpty { return false }
+        return entry.ports.contains { $0.name != nil && $0.proto == proto }
+    }
+
+    /// SRV records: priority 0, weight floor(100 / N) (CoreDNS `backend_lookup.go`), with the
+    /// targets' addresses in the additional section. ClusterIP services point at the service name
+    /// and service port; headless ones at each ready endpoint's name and port.
+    func srv(_ entry: ServiceView, ports: [ServiceView.Port], owner: DomainName) -> Lookup {
+        var targets: [(port: UInt16, target: DomainName)] = []
+        var additional: [ResourceRecord] = []
+        switch entry.kind {
+        case .externalName:
+            return .records([])
+        case .clusterIP(let addresses):
+            let target = serviceName(entry)
+            for p in ports { targets.append((p.port, target)) }
+            additional = addressRecords(addresses, owner: target, type: .any)
+        case .headless:
+            var seenTargets = Set<DomainName>()
+            for ep in entry.readyEndpoints {
+                let target = endpointName(ep, in: entry)
+                var used = false
+                for p in ports {
+                    guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
+                    targets.append((port, target))
+                    used = true
+                }
+                if used {
+                    seenTargets.insert(target)
+                    additional += addressRecords([ep.address], owner: target, type: .any)
+                }
+            }
+        }
+        let weight = UInt16(max(1, 100 / max(1, targets.count)))
+        var seen = Set<SRVData>()
+        var out: [ResourceRecord] = []
+        for t in targets {
+            let data = SRVData(priority: 0, weight: weight, port: t.port, target: t.target)
+            if seen.insert(data).inserted { out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(data))) }
+        }
+        return .records(out, additional: Array(Set(additional)).sorted { $0.name < $1.name || ($0.name == $1.name && "\($0.data)" < "\($1.data)") })
+    }
+
+    /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname
+    /// gets its dashed address (spec §2.4.1 leaves the label free; CoreDNS uses the dashed IP).
+    func endpointName(_ ep: ServiceView.EndpointView, in entry: ServiceView) -> DomainName {
+        serviceName(entry).prepending(ep.label) ?? serviceName(entry)
+    }
+
+    /// `<hostname>.<svc>.<ns>.svc.<zone>`: the ready endpoints with that name (spec §2.4.1;
+    /// CoreDNS also answers these for ClusterIP services).
+    func endpointLookup(_ entry: ServiceView, hostname: String, owner: DomainName, type: RecordType) -> Lookup {
+        guard entry.kind.isAddressable else { return .nxdomain }
+        let hits = entry.readyEndpoints.filter { $0.label == hostname }
+        guard !hits.isEmpty else { return .nxdomain }
+        return .records(addressRecords(hits.map(\.address), owner: owner, type: type))
+    }
+}

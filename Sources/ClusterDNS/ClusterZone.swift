@@ -1,0 +1,180 @@
+import DNSModel
+import ClusterModel
+
+/// The cluster zone (`cluster.local` by default) answered from one snapshot of the endpoint store,
+/// following the Kubernetes DNS-Based Service Discovery specification, schema 1.1.0.
+///
+/// Pure and synchronous: no I/O, no clock, no logging. `answer` and `records` share the same
+/// record builders, so a zone transfer always matches what queries see.
+public struct ClusterZone: Sendable {
+    /// The cluster domain.
+    public let apex: DomainName
+    /// TTL of every generated record, and the SOA minimum (negative-caching time, RFC 2308 §4).
+    public let ttl: UInt32
+    /// Which pod A records are answered.
+    public let podMode: PodRecordMode
+    /// Records from a static zone file for the same domain: they supply SOA and NS, and extra names.
+    public let overlay: StaticZone?
+
+    /// The schema version served at `dns-version.<zone>` (spec §2.1).
+    public static let schemaVersion = "1.1.0"
+
+    public init(apex: DomainName = "cluster.local.", ttl: UInt32 = 5, podMode: PodRecordMode = .insecure,
+                overlay: StaticZone? = nil) {
+        self.apex = apex.lowercased(); self.ttl = ttl; self.podMode = podMode; self.overlay = overlay
+    }
+
+    /// The zone's SOA: the overlay's when it has one (serial advanced by the snapshot generation),
+    /// otherwise synthesised like CoreDNS (`ns.dns.<zone>`, `hostmaster.<zone>`).
+    public func soa(in snapshot: ClusterSnapshot) -> ResourceRecord {
+        let serial = UInt32(truncatingIfNeeded: snapshot.generation)
+        if let rr = overlay?.soa, case .soa(var data) = rr.data {
+            data.serial = data.serial &+ serial
+            data.minimum = min(data.minimum, ttl)
+            return ResourceRecord(name: apex, ttl: ttl, data: .soa(data))
+        }
+        return ResourceRecord(name: apex, ttl: ttl, data: .soa(SOAData(
+            mname: nameserver, rname: apex.prepending("hostmaster") ?? apex,
+            serial: serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl)))
+    }
+
+    /// The synthesised name server name `ns.dns.<zone>` (CoreDNS `ns.go`).
+    var nameserver: DomainName { apex.prepending("dns")?.prepending("ns") ?? apex }
+
+    /// The apex NS records: the overlay's, or `ns.dns.<zone>`.
+    func nsRecords() -> [ResourceRecord] {
+        let fromFile = overlay?.records(at: apex, type: .ns) ?? []
+        return fromFile.isEmpty ? [ResourceRecord(name: apex, ttl: ttl, data: .ns(nameserver))] : fromFile
+    }
+
+    /// Answers one question whose name lies in this zone.
+    public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
+        let owner = question.name
+        let relative = owner.lowercased().labels.dropLast(apex.labelCount)
+        let view = SnapshotView(snapshot)
+        var lookup = lookup(ClusterName(relative: Array(relative)), owner: owner,
+                            type: question.type, view: view)
+        // Static records from the zone file live beside the generated ones.
+        if let overlay, owner != apex, overlay.hasName(owner) {
+            let fixed = overlay.lookup(owner, type: question.type)
+            switch (lookup, fixed) {
+            case (.nxdomain, _): lookup = fixed
+            case (.records(let rrs, let add), .records(let more, let moreAdd)):
+                lookup = .records(rrs + more, additional: add + moreAdd)
+            default: break
+            }
+        }
+        switch lookup {
+        case .nxdomain:
+            return Answer(rcode: .nxDomain, authority: [soa(in: snapshot)])
+        case .records(let rrs, let additional):
+            if rrs.isEmpty { return Answer(authority: [soa(in: snapshot)]) }
+            return chase(Answer(answer: rrs, additional: additional), type: question.type, in: snapshot)
+        }
+    }
+
+    /// Follows a CNAME whose target is inside this zone (spec §2.5, CoreDNS chases in-zone targets).
+    func chase(_ answer: Answer, type: RecordType, in snapshot: ClusterSnapshot, depth: Int = 0) -> Answer {
+        guard type != .cname, type != .any, depth < 8, let last = answer.answer.last,
+              case .cname(let target) = last.data, target.isSubdomain(of: apex),
+              !answer.answer.dropLast().contains(where: { $0.name == target }) else { return answer }
+        let next = self.answer(Question(name: target, type: type), in: snapshot)
+        guard next.rcode == .noError, !next.answer.isEmpty else { return answer }
+        var out = answer
+        out.answer += next.answer
+        out.additional += next.additional
+        return out
+    }
+
+    func lookup(_ name: ClusterName, owner: DomainName, type: RecordType, view: SnapshotView) -> Lookup {
+        switch name {
+        case .apex:
+            switch type {
+            case .soa, .any: return .records([soa(in: view.snapshot).renamed(owner)])
+            case .ns:
+                return .records(nsRecords().map { $0.renamed(owner) })
+            default: return .records([])
+            }
+        case .dnsVersion:
+            let txt = ResourceRecord(name: owner, ttl: ttl, data: .txt(Self.schemaVersion))
+            return .records(type == .txt || type == .any ? [txt] : [])
+        case .serviceRoot:
+            return .records([])
+        case .podRoot:
+            return podMode == .disabled ? .nxdomain : .records([])
+        case .namespace(let ns):
+            return view.namespaceExists(ns) ? .records([]) : .nxdomain
+        case .service(let ns, let svc):
+            guard let entry = view.service(ns, svc) else { return .nxdomain }
+            return serviceLookup(entry, owner: owner, type: type)
+        case .endpoint(let ns, let svc, let host):
+            guard let entry = view.service(ns, svc) else { return .nxdomain }
+            if host.hasPrefix("_") {
+                return protocolExists(entry, proto: String(host.dropFirst())) ? .records([]) : .nxdomain
+            }
+            return endpointLookup(entry, hostname: host, owner: owner, type: type)
+        case .port(let ns, let svc, let port, let proto):
+            guard let entry = view.service(ns, svc) else { return .nxdomain }
+            return portLookup(entry, port: port, proto: proto, owner: owner, type: type)
+        case .podNamespace(let ns):
+            return podMode != .disabled && view.namespaceExists(ns) ? .records([]) : .nxdomain
+        case .pod(let ns, let label):
+            return podLookup(namespace: ns, label: label, owner: owner, type: type, view: view)
+        case .other:
+            return .nxdomain
+        }
+    }
+
+    /// `a-b-c-d.<ns>.pod.<zone>` (CoreDNS `pods insecure|verified`; legacy, spec 1.0.x).
+    func podLookup(namespace ns: String, label: String, owner: DomainName, type: RecordType,
+                   view: SnapshotView) -> Lookup {
+        guard podMode != .disabled, view.namespaceExists(ns), let address = Self.podAddress(label) else {
+            return .nxdomain
+        }
+        if podMode == .verified, !view.podExists(ip: address, namespace: ns) { return .nxdomain }
+        return .records(addressRecords([address], owner: owner, type: type))
+    }
+
+    /// Reads the address out of a pod label: exactly three dashes is IPv4, otherwise IPv6 with
+    /// dashes for colons (CoreDNS `findPods`).
+    static func podAddress(_ label: String) -> IPAddress? {
+        let dashes = label.filter { $0 == "-" }.count
+        if dashes == 3, !label.contains("--") {
+            return IPv4Address(label.replacingOccurrences("-", ".")).map(IPAddress.v4)
+        }
+        return IPv6Address(label.replacingOccurrences("-", ":")).map(IPAddress.v6)
+    }
+
+    /// A and AAAA records for `addresses` that match `type` (ANY takes both).
+    func addressRecords(_ addresses: [IPAddress], owner: DomainName, type: RecordType) -> [ResourceRecord] {
+        var out: [ResourceRecord] = []
+        var seen = Set<IPAddress>()
+        for address in addresses where seen.insert(address).inserted {
+            switch address {
+            case .v4(let a) where type == .a || type == .any:
+                out.append(ResourceRecord(name: owner, ttl: ttl, data: .a(a)))
+            case .v6(let a) where type == .aaaa || type == .any:
+                out.append(ResourceRecord(name: owner, ttl: ttl, data: .aaaa(a)))
+            default: break
+            }
+        }
+        return out
+    }
+}
+
+extension Lookup {
+    var isNX: Bool { if case .nxdomain = self { true } else { false } }
+}
+
+extension ResourceRecord {
+    /// The same record under another owner spelling (to echo the question's case).
+    func renamed(_ owner: DomainName) -> ResourceRecord {
+        var rr = self
+        rr.name = owner
+        return rr
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ a: Character, _ b: Character) -> String { String(map { $0 == a ? b : $0 }) }
+}

@@ -1,0 +1,142 @@
+import DNSModel
+import DNSWire
+import ClusterModel
+
+/// What the transport should do with a query.
+public enum QueryOutcome: Sendable {
+    /// Send nothing.
+    case drop
+    /// Send this message.
+    case reply([UInt8])
+    /// Send these messages in order over the same TCP connection (AXFR).
+    case transfer([[UInt8]])
+    /// The name is outside our zones: forward `query` upstream (when an upstream is configured).
+    case forward(Message)
+}
+
+/// Facts about the query's arrival that decide what it may get.
+public struct QueryContext: Sendable {
+    public var isTCP: Bool
+    /// The client may receive zone transfers (`--transfer-allow`).
+    public var transferAllowed: Bool
+    /// Names outside our zones go upstream rather than REFUSED.
+    public var canForward: Bool
+    /// The endpoint store has loaded every source at least once; until then, a name that would be
+    /// NXDOMAIN in the cluster zone is SERVFAIL (CoreDNS does the same before its informers sync).
+    public var synced: Bool
+    public init(isTCP: Bool = false, transferAllowed: Bool = false, canForward: Bool = false, synced: Bool = true) {
+        self.isTCP = isTCP; self.transferAllowed = transferAllowed; self.canForward = canForward; self.synced = synced
+    }
+}
+
+extension Authority {
+    /// The front door, in NSD's order: header length → QR → parse → opcode → question count →
+    /// EDNS version → class → transfer → answer. Runts and responses are dropped (RFC 1035
+    /// §4.1.1); unparsable messages get FORMERR; other opcodes NOTIMP; other classes REFUSED.
+    public func process(_ bytes: [UInt8], context: QueryContext, snapshot: ClusterSnapshot) -> QueryOutcome {
+        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return .drop }
+        let query: Message
+        do {
+            query = try Message(wire: bytes)
+        } catch {
+            return .reply(headerOnlyReply(bytes, rcode: .formErr))
+        }
+        var reply = Message(id: query.id, isResponse: true, opcode: query.opcode,
+                            recursionDesired: query.recursionDesired, checkingDisabled: query.checkingDisabled,
+                            questions: query.questions)
+        if let edns = query.edns {
+            reply.edns = EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: edns.dnssecOK)
+        }
+        let limit = context.isTCP ? 65535 : udpLimit(query)
+        guard query.opcode == .query else {
+            reply.questions = []
+            reply.rcode = .notImp
+            return .reply(reply.wire(maxSize: limit))
+        }
+        guard query.questions.count == 1, let question = query.questions.first else {
+            reply.questions = []
+            reply.rcode = .formErr
+            return .reply(reply.wire(maxSize: limit))
+        }
+        if let edns = query.edns, edns.version > 0 {
+            reply.rcode = .badVers                   // RFC 6891 §6.1.3: answer with our version, 0
+            return .reply(reply.wire(maxSize: limit))
+        }
+        guard question.class == .in else {
+            reply.rcode = .refused
+            return .reply(reply.wire(maxSize: limit))
+        }
+        let zone = zone(for: question.name, in: snapshot, ownsAllReverse: !context.canForward)
+        if question.type == .axfr || question.type == .ixfr {
+            return transfer(question, zone: zone, reply: reply, context: context, snapshot: snapshot)
+        }
+        if question.type.isMetaType && question.type != .any {
+            reply.rcode = .formErr                   // OPT or a meta type as QTYPE
+            return .reply(reply.wire(maxSize: limit))
+        }
+        if zone == .none {
+            if context.canForward { return .forward(query) }
+            reply.rcode = .refused
+            return .reply(reply.wire(maxSize: limit))
+        }
+        var answer = answer(question, zone: zone, in: snapshot)
+        if !context.synced, zone == .cluster || { if case .reverse = zone { true } else { false } }(),
+           answer.rcode == .nxDomain {
+            answer.rcode = .servFail
+        }
+        reply.authoritative = true
+        reply.rcode = answer.rcode
+        reply.answers = answer.answer
+        reply.authority = answer.authority
+        reply.additional = answer.additional
+        return .reply(reply.wire(maxSize: limit))
+    }
+
+    /// The UDP reply size: 512 without EDNS (RFC 1035 §4.2.1), else the client's size within
+    /// [512, maxUDPSize] (RFC 6891 §6.2.5).
+    func udpLimit(_ query: Message) -> Int {
+        guard let edns = query.edns else { return 512 }
+        return min(max(Int(edns.udpPayloadSize), 512), maxUDPSize)
+    }
+
+    /// A reply for a message we could not parse: its header with QR set, every count zero.
+    func headerOnlyReply(_ bytes: [UInt8], rcode: ResponseCode) -> [UInt8] {
+        var out = Array(bytes.prefix(12))
+        out[2] = (out[2] & 0x78) | 0x80             // QR, keep the opcode, clear AA/TC/RD
+        out[2] |= bytes[2] & 0x01                    // keep RD
+        out[3] = UInt8(rcode.rawValue & 0xF)
+        for i in 4..<12 { out[i] = 0 }
+        return out
+    }
+
+    /// AXFR over TCP to allowed clients (RFC 5936): SOA, every record, SOA, split across messages
+    /// of at most ~16 KiB. IXFR is answered with a full transfer (RFC 1995 §4 allows it).
+    func transfer(_ question: Question, zone: Zone, reply: Message, context: QueryContext,
+                  snapshot: ClusterSnapshot) -> QueryOutcome {
+        var reply = reply
+        guard context.isTCP, context.transferAllowed, zone != .none,
+              let records = transferRecords(zone, in: snapshot), let soa = records.first,
+              question.name == soa.name else {
+            reply.rcode = .refused
+            return .reply(reply.wire(maxSize: context.isTCP ? 65535 : udpLimit(reply)))
+        }
+        reply.authoritative = true
+        var messages: [[UInt8]] = []
+        var batch: [ResourceRecord] = []
+        var size = 0
+        func flush() {
+            var m = reply
+            m.answers = batch
+            if !messages.isEmpty { m.questions = [] }
+            messages.append(m.wire())
+            batch = []; size = 0
+        }
+        for rr in records + [soa] {
+            let estimate = rr.name.wire.count + 10 + 64
+            if size + estimate > 16_000, !batch.isEmpty { flush() }
+            batch.append(rr); size += estimate
+        }
+        flush()
+        return .transfer(messages)
+    }
+}

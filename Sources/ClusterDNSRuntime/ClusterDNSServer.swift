@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import DNSModel
+import DNSServer
+import ClusterDNS
+import ClusterModel
+
+/// A running clusterdns: the endpoint store, its sources, and the DNS listeners.
+/// `start` returns once every listener is bound and every source has loaded once.
+public final class ClusterDNSServer: Sendable {
+    /// The endpoint store every answer reads.
+    public let store: ClusterStore
+    /// Loaded-once tracking for `/readyz`.
+    public let readiness: Readiness
+    /// The DNS listeners' bound addresses (port 0 resolved).
+    public let dnsAddresses: [(host: String, port: Int)]
+    /// The manifest source, when manifests are configured.
+    public let manifests: ManifestSource?
+    let dns: DNSServer
+    let group: MultiThreadedEventLoopGroup
+    let watcher: Task<Void, Never>?
+    let logger: Logger
+
+    private init(store: ClusterStore, readiness: Readiness, dns: DNSServer, group: MultiThreadedEventLoopGroup,
+                 manifests: ManifestSource?, watcher: Task<Void, Never>?, logger: Logger) {
+        self.store = store; self.readiness = readiness; self.dns = dns; self.group = group
+        self.dnsAddresses = dns.boundAddresses; self.manifests = manifests; self.watcher = watcher
+        self.logger = logger
+    }
+
+    /// Loads zones and manifests, binds the listeners and starts watching the manifests.
+    public static func start(_ config: Configuration, logger: Logger) async throws -> ClusterDNSServer {
+        let started = ContinuousClock.now
+        let readiness = Readiness(sources: ["zones", "manifests"])
+        let store = ClusterStore()
+        var zones: [StaticZone] = []
+        if let dir = config.zonesDirectory {
+            zones = try ZoneLoader.load(directory: dir)
+            logger.info("zones loaded", metadata: ["directory": "\(dir)", "zones": "\(zones.map { $0.origin.description })"])
+        }
+        readiness.loaded("zones")
+        let overlay = zones.first { $0.origin == config.domain }
+        let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay)
+        let authority = Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
+
+        var source: ManifestSource?
+        if !config.manifests.isEmpty {
+            let s = ManifestSource(paths: config.manifests, store: store, logger: logger)
+            s.scan()
+            source = s
+        }
+        readiness.loaded("manifests")
+        let snapshot = store.snapshot
+        logger.info("endpoint store loaded", metadata: [
+            "services": "\(snapshot.services.count)", "generation": "\(snapshot.generation)",
+            "duration": "\(ContinuousClock.now - started)"])
+
+        let threads = config.threads > 0 ? config.threads : System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let responder = ClusterResponder(store: store, authority: authority,
+                                         transferAllow: config.transferAllow, readiness: readiness)
+        let dns: DNSServer
+        do {
+            dns = try await DNSServer.start(
+                configuration: DNSServerConfiguration(listen: config.listen, threads: threads),
+                responder: responder, group: group, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        for (host, port) in dns.boundAddresses {
+            logger.info("dns listening", metadata: ["udp": "\(host):\(port)", "tcp": "\(host):\(port)"])
+        }
+        let watcher = source.map { s in Task { await s.watch(every: config.pollInterval) } }
+        return ClusterDNSServer(store: store, readiness: readiness, dns: dns, group: group,
+                                manifests: source, watcher: watcher, logger: logger)
+    }
+
+    /// The first DNS listener's port.
+    public var port: Int { dnsAddresses.first?.port ?? 0 }
+
+    /// Stops watching, closes the listeners and the event loops.
+    public func stop() async {
+        watcher?.cancel()
+        await dns.stop()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Runs a `ClusterDNSServer` under swift-service-lifecycle: SIGINT/SIGTERM stop it gracefully.
+public struct ClusterDNSService: Service {
+    let configuration: Configuration
+    let logger: Logger
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration; self.logger = logger
+    }
+
+    public func run() async throws {
+        let server = try await ClusterDNSServer.start(configuration, logger: logger)
+        try? await gracefulShutdown()
+        logger.info("shutting down")
+        await server.stop()
+    }
+
+    /// Runs until SIGINT or SIGTERM.
+    public static func runUntilSignalled(_ configuration: Configuration, logger: Logger) async throws {
+        let group = ServiceGroup(
+            services: [ClusterDNSService(configuration: configuration, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,93 @@
+import DNSModel
+
+/// A port of an endpoint (core/v1 `EndpointPort`, discovery/v1 `EndpointPort`).
+public struct EndpointPort: Sendable, Hashable, Codable, Comparable {
+    /// The port name, copied from the Service port name; SRV records need it (spec A2.3).
+    public let name: String?
+    /// The port number on the endpoint.
+    public let port: UInt16
+    /// The protocol.
+    public let `protocol`: TransportProtocol
+
+    /// Builds a port.
+    public init(name: String? = nil, port: UInt16, protocol: TransportProtocol = .tcp) {
+        self.name = name; self.port = port; self.protocol = `protocol`
+    }
+
+    /// Decodes and validates one port (the number is required).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: FieldKey.self)
+        name = try c.portName("name")
+        port = try c.port("port")
+        `protocol` = try c.transport("protocol")
+    }
+
+    /// Encodes in the Kubernetes JSON shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: FieldKey.self)
+        try c.put(name, "name")
+        try c.encode(port, forKey: "port")
+        try c.encode(`protocol`, forKey: "protocol")
+    }
+
+    /// Orders by name, number, protocol.
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.name ?? "", a.port, a.protocol) < (b.name ?? "", b.port, b.protocol)
+    }
+}
+
+/// One address behind a Service, as the endpoints controllers would publish it.
+public struct Endpoint: Sendable, Hashable {
+    /// The address.
+    public let address: IPAddress
+    /// The hostname Kubernetes sets (EndpointSlice `hostname`); nil when it sets none (spec A0.3, A6.1).
+    public let hostname: String?
+    /// Whether DNS serves it (EndpointSlice `conditions.ready`, nil counted as ready; spec A6.4).
+    public let ready: Bool
+    /// The pod behind it (`targetRef.name`), when known.
+    public let targetPod: String?
+    /// The ports, named after the Service ports.
+    public let ports: [EndpointPort]
+
+    /// Builds an endpoint.
+    public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
+        self.address = address; self.hostname = hostname; self.ready = ready
+        self.targetPod = targetPod; self.ports = ports
+    }
+}
+
+/// Where a Service's endpoints came from.
+public enum EndpointSource: String, Sendable, Hashable {
+    /// EndpointSlices labelled with the service name.
+    case endpointSlices
+    /// A v1 Endpoints object named after the service.
+    case endpoints
+    /// Computed from the Pods the selector matches, as the EndpointSlice controller would.
+    case pods
+    /// No endpoints (ExternalName, or no selector and no endpoint objects).
+    case none
+}
+
+/// A Service and its endpoints.
+public struct ServiceEntry: Sendable, Hashable {
+    /// The Service.
+    public let service: KubeService
+    /// The endpoints DNS serves, sorted by address.
+    public let readyEndpoints: [Endpoint]
+    /// The endpoints that exist but are not ready (kept so tooling can say why an address is missing).
+    public let notReadyEndpoints: [Endpoint]
+    /// Where the endpoints came from.
+    public let source: EndpointSource
+
+    /// Builds an entry.
+    public init(service: KubeService, readyEndpoints: [Endpoint] = [], notReadyEndpoints: [Endpoint] = [], source: EndpointSource = .none) {
+        self.service = service; self.readyEndpoints = readyEndpoints
+        self.notReadyEndpoints = notReadyEndpoints; self.source = source
+    }
+
+    /// All endpoints, ready ones first.
+    public var endpoints: [Endpoint] { readyEndpoints + notReadyEndpoints }
+
+    /// The service's key.
+    public var key: ServiceKey { ServiceKey(namespace: service.namespace, name: service.name) }
+}

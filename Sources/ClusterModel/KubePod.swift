@@ -1,0 +1,161 @@
+import DNSModel
+
+/// A core/v1 Pod, cut down to the fields cluster DNS uses.
+public struct KubePod: Sendable, Hashable, Codable {
+    /// `status.phase` (core/v1 `PodPhase`).
+    public enum Phase: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Accepted, not all containers running yet.
+        case pending = "Pending"
+        /// Bound to a node, at least one container running.
+        case running = "Running"
+        /// All containers exited successfully (terminal).
+        case succeeded = "Succeeded"
+        /// All containers exited, at least one failed (terminal).
+        case failed = "Failed"
+        /// State could not be obtained.
+        case unknown = "Unknown"
+
+        /// Succeeded and Failed are terminal (`podutil.IsPodTerminal`).
+        public var isTerminal: Bool { self == .succeeded || self == .failed }
+    }
+
+    /// One `spec.containers[].ports[]` entry (core/v1 `ContainerPort`).
+    public struct ContainerPort: Sendable, Hashable, Codable {
+        /// The port name, which a Service `targetPort` may refer to.
+        public let name: String?
+        /// The port number in the container.
+        public let containerPort: UInt16
+        /// The protocol, TCP when absent.
+        public let `protocol`: TransportProtocol
+
+        /// Builds a container port.
+        public init(name: String? = nil, containerPort: UInt16, protocol: TransportProtocol = .tcp) {
+            self.name = name; self.containerPort = containerPort; self.protocol = `protocol`
+        }
+
+        /// Decodes and validates one `ContainerPort`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: FieldKey.self)
+            name = try c.portName("name")
+            containerPort = try c.port("containerPort")
+            `protocol` = try c.transport("protocol")
+        }
+
+        /// Encodes in the Kubernetes JSON shape.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: FieldKey.self)
+            try c.put(name, "name")
+            try c.encode(containerPort, forKey: "containerPort")
+            try c.encode(`protocol`, forKey: "protocol")
+        }
+    }
+
+    /// `metadata.name`.
+    public let name: String
+    /// `metadata.namespace`; `default` when absent.
+    public let namespace: String
+    /// `metadata.labels`, matched against Service selectors.
+    public let labels: [String: String]
+    /// `metadata.deletionTimestamp` as given; set means the pod is terminating.
+    public let deletionTimestamp: String?
+    /// `spec.hostname`.
+    public let hostname: String?
+    /// `spec.subdomain`: the headless service that gives the pod a DNS name (spec A6.1).
+    public let subdomain: String?
+    /// All `spec.containers[].ports[]`, flattened in order.
+    public let ports: [ContainerPort]
+    /// `status.podIPs` (or `status.podIP` when `podIPs` is absent).
+    public let podIPs: [IPAddress]
+    /// `status.phase`.
+    public let phase: Phase?
+    /// The `Ready` condition has status `True`.
+    public let ready: Bool
+
+    /// Builds a pod.
+    public init(name: String, namespace: String = "default", labels: [String: String] = [:],
+                deletionTimestamp: String? = nil, hostname: String? = nil, subdomain: String? = nil,
+                ports: [ContainerPort] = [], podIPs: [IPAddress] = [], phase: Phase? = .running, ready: Bool = true) {
+        self.name = name; self.namespace = namespace; self.labels = labels
+        self.deletionTimestamp = deletionTimestamp; self.hostname = hostname; self.subdomain = subdomain
+        self.ports = ports; self.podIPs = podIPs; self.phase = phase; self.ready = ready
+    }
+
+    /// Being deleted: `metadata.deletionTimestamp` is set.
+    public var isTerminating: Bool { deletionTimestamp != nil }
+
+    /// This pod's object key.
+    public var key: ObjectKey { ObjectKey(kind: .pod, namespace: namespace, name: name) }
+
+    /// Decodes and validates a whole Pod object.
+    public init(from decoder: any Decoder) throws {
+        let top = try decoder.container(keyedBy: FieldKey.self)
+        let meta = try ObjectMeta.decode(from: top, nameRule: .subdomain, namespaced: true)
+        var hostname: String?, subdomain: String?
+        var ports: [ContainerPort] = []
+        if let spec = try top.object("spec") {
+            hostname = try spec.label("hostname")
+            subdomain = try spec.label("subdomain")
+            if spec.contains("containers"), try !spec.decodeNil(forKey: "containers") {
+                var list = try spec.nestedUnkeyedContainer(forKey: "containers")
+                while !list.isAtEnd {
+                    let container = try list.nestedContainer(keyedBy: FieldKey.self)
+                    ports += try container.optional([ContainerPort].self, "ports") ?? []
+                }
+            }
+        }
+        var ips: [IPAddress] = []
+        var phase: Phase?
+        var ready = false
+        if let status = try top.object("status") {
+            if let list = try status.optional([PodIP].self, "podIPs"), !list.isEmpty {
+                ips = list.map(\.ip)
+            } else if let one = try status.optional(String.self, "podIP"), !one.isEmpty {
+                ips = [try status.ip("podIP")]
+            }
+            if let p = try status.optional(String.self, "phase") {
+                phase = Phase(rawValue: p) ?? .unknown
+            }
+            let conditions = try status.optional([Condition].self, "conditions") ?? []
+            ready = conditions.contains { $0.type == "Ready" && $0.status == "True" }
+        }
+        self.init(name: meta.name, namespace: meta.namespace, labels: meta.labels,
+                  deletionTimestamp: meta.deletionTimestamp, hostname: hostname, subdomain: subdomain,
+                  ports: ports, podIPs: ips, phase: phase, ready: ready)
+    }
+
+    /// Encodes as a core/v1 Pod object (all ports under one container named `main`).
+    public func encode(to encoder: any Encoder) throws {
+        var top = encoder.container(keyedBy: FieldKey.self)
+        try ObjectMeta.encode(.pod, name: name, namespace: namespace, labels: labels,
+                              deletionTimestamp: deletionTimestamp, to: &top)
+        var spec = top.nestedContainer(keyedBy: FieldKey.self, forKey: "spec")
+        try spec.put(hostname, "hostname")
+        try spec.put(subdomain, "subdomain")
+        var containers = spec.nestedUnkeyedContainer(forKey: "containers")
+        var main = containers.nestedContainer(keyedBy: FieldKey.self)
+        try main.encode("main", forKey: "name")
+        try main.putNonEmpty(ports, "ports")
+        var status = top.nestedContainer(keyedBy: FieldKey.self, forKey: "status")
+        try status.put(phase, "phase")
+        try status.put(podIPs.first?.description, "podIP")
+        try status.putNonEmpty(podIPs.map { PodIP(ip: $0) }, "podIPs")
+        try status.encode([Condition(type: "Ready", status: ready ? "True" : "False")], forKey: "conditions")
+    }
+
+    /// One `status.podIPs[]` entry.
+    struct PodIP: Codable {
+        let ip: IPAddress
+        init(ip: IPAddress) { self.ip = ip }
+        init(from decoder: any Decoder) throws { ip = try decoder.container(keyedBy: FieldKey.self).ip("ip") }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: FieldKey.self)
+            try c.encode(ip.description, forKey: "ip")
+        }
+    }
+
+    /// One `status.conditions[]` entry (only type and status are read).
+    struct Condition: Codable {
+        let type: String
+        let status: String
+    }
+}

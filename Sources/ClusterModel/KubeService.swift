@@ -1,0 +1,160 @@
+import DNSModel
+
+/// A core/v1 Service, cut down to the fields cluster DNS uses.
+public struct KubeService: Sendable, Hashable, Codable {
+    /// `spec.type` (core/v1 `ServiceType`); absent means ClusterIP.
+    public enum ServiceType: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A virtual IP inside the cluster.
+        case clusterIP = "ClusterIP"
+        /// ClusterIP plus a port on every node.
+        case nodePort = "NodePort"
+        /// NodePort plus an external load balancer.
+        case loadBalancer = "LoadBalancer"
+        /// A DNS alias (CNAME, spec A4) with no proxying and no endpoints.
+        case externalName = "ExternalName"
+    }
+
+    /// One entry of `spec.ports` (core/v1 `ServicePort`); `nodePort` is not kept.
+    public struct Port: Sendable, Hashable, Codable {
+        /// The port name; required by Kubernetes when a service has more than one port.
+        public let name: String?
+        /// The protocol, TCP when absent.
+        public let `protocol`: TransportProtocol
+        /// The service port.
+        public let port: UInt16
+        /// The pod port: a number, or the name of a container port; absent means `port`.
+        public let targetPort: IntOrString?
+
+        /// Builds a port.
+        public init(name: String? = nil, protocol: TransportProtocol = .tcp, port: UInt16, targetPort: IntOrString? = nil) {
+            self.name = name; self.protocol = `protocol`; self.port = port; self.targetPort = targetPort
+        }
+
+        /// Decodes and validates one `ServicePort`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: FieldKey.self)
+            name = try c.portName("name")
+            `protocol` = try c.transport("protocol")
+            port = try c.port("port")
+            switch try c.optional(IntOrString.self, "targetPort") {
+            case .int(let n)?:
+                // intstr 0 is "unset" in Kubernetes and defaults to `port`.
+                if n == 0 { targetPort = nil; break }
+                guard UInt16(exactly: n) != nil else { throw c.invalid("targetPort", "\(n) is not a valid port") }
+                targetPort = .int(n)
+            case .string(let s)?:
+                if s.isEmpty { targetPort = nil; break }
+                if let n = Int(s) {
+                    guard UInt16(exactly: n) != nil, n != 0 else { throw c.invalid("targetPort", "\(n) is not a valid port") }
+                    targetPort = .int(n)
+                } else {
+                    guard Names.isPortName(s) else { throw c.invalid("targetPort", "\"\(s)\" is not a valid port name") }
+                    targetPort = .string(s)
+                }
+            case nil:
+                targetPort = nil
+            }
+        }
+
+        /// Encodes in the Kubernetes JSON shape.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: FieldKey.self)
+            try c.put(name, "name")
+            try c.encode(`protocol`, forKey: "protocol")
+            try c.encode(port, forKey: "port")
+            try c.put(targetPort ?? .int(Int(port)), "targetPort")
+        }
+    }
+
+    /// `metadata.name`, a DNS-1123 label.
+    public let name: String
+    /// `metadata.namespace`; `default` when absent.
+    public let namespace: String
+    /// `metadata.labels`.
+    public let labels: [String: String]
+    /// `spec.type`.
+    public let type: ServiceType
+    /// `spec.clusterIP`: an IP, `None` (headless) or nil/empty (none allocated).
+    public let clusterIP: String?
+    /// `spec.clusterIPs`: up to one IP per family, or `["None"]`.
+    public let clusterIPs: [String]
+    /// `spec.ports`.
+    public let ports: [Port]
+    /// `spec.selector`; nil or empty selects no pods (the endpoints are managed by hand).
+    public let selector: [String: String]?
+    /// `spec.publishNotReadyAddresses`: every endpoint counts as ready (spec A0.4).
+    public let publishNotReadyAddresses: Bool
+    /// `spec.externalName`, the CNAME target of an ExternalName service.
+    public let externalName: String?
+    /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None` and empty ones.
+    public let clusterAddresses: [IPAddress]
+
+    /// Builds a service; `clusterIP`/`clusterIPs` strings other than `None` and "" must be IPs
+    /// (strings that do not parse are left out of `clusterAddresses`).
+    public init(name: String, namespace: String = "default", labels: [String: String] = [:],
+                type: ServiceType = .clusterIP, clusterIP: String? = nil, clusterIPs: [String] = [],
+                ports: [Port] = [], selector: [String: String]? = nil,
+                publishNotReadyAddresses: Bool = false, externalName: String? = nil) {
+        self.name = name; self.namespace = namespace; self.labels = labels; self.type = type
+        self.clusterIP = clusterIP; self.clusterIPs = clusterIPs; self.ports = ports
+        self.selector = selector; self.publishNotReadyAddresses = publishNotReadyAddresses
+        self.externalName = externalName
+        let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
+        self.clusterAddresses = texts.compactMap { IPAddress($0) }
+    }
+
+    /// True for a headless service (`clusterIP: None`, spec A3).
+    public var isHeadless: Bool {
+        type != .externalName && (clusterIP == "None" || clusterIPs.first == "None")
+    }
+
+    /// This service's object key.
+    public var key: ObjectKey { ObjectKey(kind: .service, namespace: namespace, name: name) }
+
+    /// Decodes and validates a whole Service object.
+    public init(from decoder: any Decoder) throws {
+        let top = try decoder.container(keyedBy: FieldKey.self)
+        let meta = try ObjectMeta.decode(from: top, nameRule: .label, namespaced: true)
+        let spec = try top.object("spec")
+        var type = ServiceType.clusterIP
+        if let spec, let t = try spec.optional(String.self, "type") {
+            guard let v = ServiceType(rawValue: t) else { throw spec.invalid("type", "\"\(t)\" is not a valid service type") }
+            type = v
+        }
+        let clusterIP = try spec?.optional(String.self, "clusterIP")
+        if let ip = clusterIP, let spec, ip != "None", !ip.isEmpty, IPAddress(ip) == nil {
+            throw spec.invalid("clusterIP", "\"\(ip)\" is not a valid IP address")
+        }
+        let clusterIPs = try spec?.optional([String].self, "clusterIPs") ?? []
+        for (i, ip) in clusterIPs.enumerated() where ip != "None" && IPAddress(ip) == nil {
+            throw (spec ?? top).invalid("clusterIPs", index: i, "\"\(ip)\" is not a valid IP address")
+        }
+        let externalName = try spec?.optional(String.self, "externalName")
+        if type == .externalName, let spec {
+            guard let n = externalName, !n.isEmpty, DomainName(n) != nil else {
+                throw spec.invalid("externalName", "is required for type ExternalName and must be a DNS name")
+            }
+        }
+        self.init(
+            name: meta.name, namespace: meta.namespace, labels: meta.labels, type: type,
+            clusterIP: clusterIP, clusterIPs: clusterIPs,
+            ports: try spec?.optional([Port].self, "ports") ?? [],
+            selector: try spec?.optional([String: String].self, "selector"),
+            publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
+            externalName: externalName)
+    }
+
+    /// Encodes as a core/v1 Service object.
+    public func encode(to encoder: any Encoder) throws {
+        var top = encoder.container(keyedBy: FieldKey.self)
+        try ObjectMeta.encode(.service, name: name, namespace: namespace, labels: labels, to: &top)
+        var spec = top.nestedContainer(keyedBy: FieldKey.self, forKey: "spec")
+        try spec.encode(type, forKey: "type")
+        try spec.put(clusterIP, "clusterIP")
+        try spec.putNonEmpty(clusterIPs, "clusterIPs")
+        try spec.putNonEmpty(ports, "ports")
+        try spec.put(selector, "selector")
+        if publishNotReadyAddresses { try spec.encode(true, forKey: "publishNotReadyAddresses") }
+        try spec.put(externalName, "externalName")
+    }
+}

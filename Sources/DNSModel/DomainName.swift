@@ -1,0 +1,207 @@
+/// A domain name, stored in uncompressed wire format (RFC 1035 §3.1) with the case as given.
+///
+/// Equality and hashing ignore ASCII case (RFC 4343); `description` keeps the original case.
+public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparable {
+    /// Wire bytes: length-prefixed labels followed by the zero-length root label.
+    public let wire: [UInt8]
+
+    /// The root name `.`.
+    public static let root = DomainName(uncheckedWire: [0])
+
+    /// Most octets a name may take on the wire (RFC 1035 §2.3.4).
+    public static let maxWireLength = 255
+    /// Most octets a label may hold (RFC 1035 §2.3.4).
+    public static let maxLabelLength = 63
+
+    /// Wraps bytes already known to be a valid uncompressed name.
+    public init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
+
+    /// Builds a name from labels (without dots), nil when a label or the whole name is too long.
+    public init?<S: Sequence>(labels: S) where S.Element: StringProtocol {
+        var bytes: [UInt8] = []
+        for label in labels {
+            let utf8 = Array(label.utf8)
+            guard !utf8.isEmpty, utf8.count <= Self.maxLabelLength else { return nil }
+            bytes.append(UInt8(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(0)
+        guard bytes.count <= Self.maxWireLength else { return nil }
+        self.wire = bytes
+    }
+
+    /// Parses presentation format (`web.default.svc.cluster.local.`); the trailing dot is optional
+    /// and names are always absolute. `\.` and `\DDD` escapes are understood (RFC 4343 §2.1).
+    public init?(_ text: String) {
+        if text == "." || text.isEmpty { self = .root; return }
+        var labels: [[UInt8]] = []
+        var current: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        if bytes.last == UInt8(ascii: ".") {
+            // a trailing dot is fine unless it is escaped
+            let escapes = bytes.dropLast().reversed().prefix { $0 == UInt8(ascii: "\\") }.count
+            if escapes % 2 == 0 { bytes = bytes.dropLast() }
+        }
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if c == UInt8(ascii: ".") {
+                guard !current.isEmpty else { return nil }
+                labels.append(current); current = []
+            } else if c == UInt8(ascii: "\\") {
+                i += 1
+                guard i < bytes.endIndex else { return nil }
+                if let d0 = Self.digit(bytes[i]), i + 2 < bytes.endIndex,
+                   let d1 = Self.digit(bytes[i + 1]), let d2 = Self.digit(bytes[i + 2]) {
+                    let v = d0 * 100 + d1 * 10 + d2
+                    guard v <= 255 else { return nil }
+                    current.append(UInt8(v)); i += 2
+                } else {
+                    current.append(bytes[i])
+                }
+            } else {
+                current.append(c)
+            }
+            i += 1
+        }
+        guard !current.isEmpty else { return nil }
+        labels.append(current)
+        var wire: [UInt8] = []
+        for l in labels {
+            guard l.count <= Self.maxLabelLength else { return nil }
+            wire.append(UInt8(l.count)); wire.append(contentsOf: l)
+        }
+        wire.append(0)
+        guard wire.count <= Self.maxWireLength else { return nil }
+        self.wire = wire
+    }
+
+    private static func digit(_ c: UInt8) -> Int? {
+        c >= 0x30 && c <= 0x39 ? Int(c - 0x30) : nil
+    }
+
+    /// The labels, left to right, as raw bytes.
+    public var labelBytes: [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var i = 0
+        while i < wire.count, wire[i] != 0 {
+            let n = Int(wire[i])
+            out.append(wire[(i + 1)..<(i + 1 + n)])
+            i += 1 + n
+        }
+        return out
+    }
+
+    /// The labels, left to right, as strings (bytes that are not UTF-8 are repaired).
+    public var labels: [String] { labelBytes.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// Number of labels, not counting the root.
+    public var labelCount: Int {
+        var i = 0, n = 0
+        while i < wire.count, wire[i] != 0 { i += 1 + Int(wire[i]); n += 1 }
+        return n
+    }
+
+    /// True for the root name.
+    public var isRoot: Bool { wire.count == 1 }
+
+    /// The same name in lower case (ASCII only, RFC 4343).
+    public func lowercased() -> DomainName {
+        DomainName(uncheckedWire: wire.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 })
+    }
+
+    /// This name without its first `n` labels.
+    public func dropping(labels n: Int) -> DomainName {
+        var i = 0
+        for _ in 0..<n {
+            guard i < wire.count, wire[i] != 0 else { return .root }
+            i += 1 + Int(wire[i])
+        }
+        return DomainName(uncheckedWire: Array(wire[i...]))
+    }
+
+    /// `label.self`, nil when too long.
+    public func prepending(_ label: some StringProtocol) -> DomainName? {
+        let utf8 = Array(label.utf8)
+        guard !utf8.isEmpty, utf8.count <= Self.maxLabelLength,
+              wire.count + utf8.count + 1 <= Self.maxWireLength else { return nil }
+        return DomainName(uncheckedWire: [UInt8(utf8.count)] + utf8 + wire)
+    }
+
+    /// `self` followed by `suffix` (self taken as relative), nil when too long.
+    public func appending(_ suffix: DomainName) -> DomainName? {
+        let bytes = Array(wire.dropLast()) + suffix.wire
+        return bytes.count <= Self.maxWireLength ? DomainName(uncheckedWire: bytes) : nil
+    }
+
+    /// True when this name equals `other` or lies below it (case-insensitive).
+    public func isSubdomain(of other: DomainName) -> Bool {
+        let n = labelCount, m = other.labelCount
+        guard n >= m else { return false }
+        return dropping(labels: n - m) == other
+    }
+
+    /// Presentation format with a trailing dot; special bytes escaped (RFC 4343 §2.1).
+    public var description: String {
+        if isRoot { return "." }
+        var out = ""
+        for label in labelBytes {
+            for b in label {
+                switch b {
+                case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: ";"),
+                     UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "@"), UInt8(ascii: "$"):
+                    out.append("\\"); out.append(Character(Unicode.Scalar(b)))
+                case 0x21...0x7E:
+                    out.append(Character(Unicode.Scalar(b)))
+                default:
+                    let s = String(b)
+                    out.append("\\" + String(repeating: "0", count: 3 - s.count) + s)
+                }
+            }
+            out.append(".")
+        }
+        return out
+    }
+
+    public static func == (a: DomainName, b: DomainName) -> Bool {
+        guard a.wire.count == b.wire.count else { return false }
+        return a.wire.withUnsafeBufferPointer { x in
+            b.wire.withUnsafeBufferPointer { y in
+                for i in 0..<x.count where x[i] != y[i] {
+                    if lower(x[i]) != lower(y[i]) { return false }
+                }
+                return true
+            }
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        wire.withUnsafeBufferPointer { p in
+            for b in p { hasher.combine(Self.lower(b)) }
+        }
+    }
+
+    /// DNSSEC canonical order (RFC 4034 §6.1): compare label by label from the right, lower-cased.
+    public static func < (a: DomainName, b: DomainName) -> Bool {
+        let la = a.labelBytes, lb = b.labelBytes
+        var i = la.count - 1, j = lb.count - 1
+        while i >= 0, j >= 0 {
+            let x = la[i].map(lower), y = lb[j].map(lower)
+            if x != y { return x.lexicographicallyPrecedes(y) }
+            i -= 1; j -= 1
+        }
+        return la.count < lb.count
+    }
+
+    @inline(__always)
+    /// ASCII lower case of one octet (RFC 4343).
+    public static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+}
+
+extension DomainName: ExpressibleByStringLiteral {
+    /// A literal name; invalid literals trap, so use this only with constants.
+    public init(stringLiteral value: String) {
+        guard let name = DomainName(value) else { preconditionFailure("invalid domain name literal \(value)") }
+        self = name
+    }
+}

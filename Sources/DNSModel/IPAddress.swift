@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 address (RFC 791), four octets in network order.
+public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let octets: (UInt8, UInt8, UInt8, UInt8)
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { octets = (a, b, c, d) }
+
+    /// Parses dotted-quad text; nil for anything else (no leading zeros, no shortened forms).
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var v: [UInt8] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  !(p.count > 1 && p.first == "0"), let n = UInt8(p) else { return nil }
+            v.append(n)
+        }
+        octets = (v[0], v[1], v[2], v[3])
+    }
+
+    /// The four octets as an array.
+    public var bytes: [UInt8] { [octets.0, octets.1, octets.2, octets.3] }
+
+    /// Dotted-quad text.
+    public var description: String { "\(octets.0).\(octets.1).\(octets.2).\(octets.3)" }
+
+    /// The reverse-lookup name `d.c.b.a.in-addr.arpa.` (RFC 1035 §3.5).
+    public var reverseName: DomainName {
+        DomainName("\(octets.3).\(octets.2).\(octets.1).\(octets.0).in-addr.arpa.")!
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.bytes == b.bytes }
+    public func hash(into h: inout Hasher) { h.combine(bytes) }
+    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
+/// An IPv6 address (RFC 4291), sixteen octets in network order.
+public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    /// Wraps sixteen octets; traps on any other count.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 16, "IPv6 address needs 16 octets")
+        self.bytes = bytes
+    }
+
+    /// Parses RFC 4291 §2.2 text (`2001:db8::1`, `::ffff:10.0.0.1`); no zone index.
+    public init?(_ text: some StringProtocol) {
+        let s = String(text)
+        guard s.contains(":"), !s.contains("%"), s.utf8.count <= 45 else { return nil }
+        var addr = in6_addr()
+        guard inet_pton(AF_INET6, s, &addr) == 1 else { return nil }
+        bytes = withUnsafeBytes(of: &addr) { Array($0) }
+    }
+
+    /// RFC 5952 canonical text.
+    public var description: String {
+        var addr = in6_addr()
+        withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
+        var buf = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(AF_INET6, &addr, &buf, 64) != nil else { return "::" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The nibble-reversed name under `ip6.arpa.` (RFC 3596 §2.5).
+    public var reverseName: DomainName {
+        let hex = Array("0123456789abcdef")
+        var labels: [String] = []
+        for b in bytes.reversed() {
+            labels.append(String(hex[Int(b & 0xF)]))
+            labels.append(String(hex[Int(b >> 4)]))
+        }
+        return DomainName(labels: labels + ["ip6", "arpa"])!
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
+/// An IPv4 or IPv6 address.
+public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    /// Parses either family's text form.
+    public init?(_ text: some StringProtocol) {
+        if let v4 = IPv4Address(text) { self = .v4(v4) }
+        else if let v6 = IPv6Address(text) { self = .v6(v6) }
+        else { return nil }
+    }
+
+    public var description: String {
+        switch self { case .v4(let a): a.description; case .v6(let a): a.description }
+    }
+
+    /// The reverse-lookup name of this address.
+    public var reverseName: DomainName {
+        switch self { case .v4(let a): a.reverseName; case .v6(let a): a.reverseName }
+    }
+
+    /// The label CoreDNS uses for an endpoint without a hostname (`10-1-2-3`, `fd00--1`).
+    public var dashed: String {
+        switch self {
+        case .v4(let a): return a.description.replacingAll(".", with: "-")
+        case .v6(let a):
+            var s = a.description.replacingAll(":", with: "-")
+            if s.hasSuffix("-") { s += "0" }
+            if s.hasPrefix("-") { s = "0" + s }
+            return s
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)): x < y
+        case (.v6(let x), .v6(let y)): x < y
+        case (.v4, .v6): true
+        case (.v6, .v4): false
+        }
+    }
+
+    /// Parses the reverse-lookup name of an address (`4.3.2.1.in-addr.arpa.` or 32 nibbles under `ip6.arpa.`).
+    public init?(reverseName name: DomainName) {
+        let labels = name.lowercased().labels
+        if labels.count == 6, labels[4] == "in-addr", labels[5] == "arpa" {
+            guard let v4 = IPv4Address(labels[0..<4].reversed().joined(separator: ".")) else { return nil }
+            self = .v4(v4)
+        } else if labels.count == 34, labels[32] == "ip6", labels[33] == "arpa" {
+            var bytes: [UInt8] = []
+            let nibbles = labels[0..<32].reversed().compactMap { $0.count == 1 ? UInt8($0, radix: 16) : nil }
+            guard nibbles.count == 32 else { return nil }
+            for i in stride(from: 0, to: 32, by: 2) { bytes.append(nibbles[i] << 4 | nibbles[i + 1]) }
+            self = .v6(IPv6Address(bytes: bytes))
+        } else {
+            return nil
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ a: Character, with b: Character) -> String {
+        String(map { $0 == a ? b : $0 })
+    }
+}

@@ -1,0 +1,82 @@
+/// An RR TYPE or QTYPE (RFC 1035 §3.2.2–3.2.3); unknown values round-trip.
+public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let a = RecordType(rawValue: 1)
+    public static let ns = RecordType(rawValue: 2)
+    public static let cname = RecordType(rawValue: 5)
+    public static let soa = RecordType(rawValue: 6)
+    public static let ptr = RecordType(rawValue: 12)
+    public static let hinfo = RecordType(rawValue: 13)
+    public static let mx = RecordType(rawValue: 15)
+    public static let txt = RecordType(rawValue: 16)
+    public static let aaaa = RecordType(rawValue: 28)
+    public static let srv = RecordType(rawValue: 33)
+    public static let opt = RecordType(rawValue: 41)
+    public static let ixfr = RecordType(rawValue: 251)
+    public static let axfr = RecordType(rawValue: 252)
+    public static let any = RecordType(rawValue: 255)
+
+    static let names: [UInt16: String] = [
+        1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT",
+        28: "AAAA", 33: "SRV", 41: "OPT", 251: "IXFR", 252: "AXFR", 255: "ANY",
+        257: "CAA", 99: "SPF", 35: "NAPTR", 43: "DS", 48: "DNSKEY", 46: "RRSIG", 47: "NSEC",
+    ]
+
+    /// The mnemonic (`A`, `SRV`) or `TYPEnnn` (RFC 3597 §5).
+    public var description: String { Self.names[rawValue] ?? "TYPE\(rawValue)" }
+
+    /// Parses a mnemonic or `TYPEnnn`, case-insensitively.
+    public init?(_ text: String) {
+        let upper = text.uppercased()
+        if let hit = Self.names.first(where: { $0.value == upper }) { self.init(rawValue: hit.key); return }
+        if upper.hasPrefix("TYPE"), let v = UInt16(upper.dropFirst(4)) { self.init(rawValue: v); return }
+        return nil
+    }
+
+    /// True for types that are only valid in a question (RFC 1035 §3.2.3, RFC 6891).
+    public var isMetaType: Bool { rawValue == 41 || (rawValue >= 128 && rawValue <= 255) }
+}
+
+/// An RR CLASS (RFC 1035 §3.2.4).
+public struct RecordClass: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let `in` = RecordClass(rawValue: 1)
+    public static let chaos = RecordClass(rawValue: 3)
+    public static let any = RecordClass(rawValue: 255)
+    public var description: String {
+        switch rawValue { case 1: "IN"; case 3: "CH"; case 255: "ANY"; default: "CLASS\(rawValue)" }
+    }
+}
+
+/// A response code, including the extended ones carried in OPT (RFC 6891 §6.1.3).
+public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let noError = ResponseCode(rawValue: 0)
+    public static let formErr = ResponseCode(rawValue: 1)
+    public static let servFail = ResponseCode(rawValue: 2)
+    public static let nxDomain = ResponseCode(rawValue: 3)
+    public static let notImp = ResponseCode(rawValue: 4)
+    public static let refused = ResponseCode(rawValue: 5)
+    public static let notAuth = ResponseCode(rawValue: 9)
+    public static let badVers = ResponseCode(rawValue: 16)
+    public var description: String {
+        switch rawValue {
+        case 0: "NOERROR"; case 1: "FORMERR"; case 2: "SERVFAIL"; case 3: "NXDOMAIN"
+        case 4: "NOTIMP"; case 5: "REFUSED"; case 9: "NOTAUTH"; case 16: "BADVERS"
+        default: "RCODE\(rawValue)"
+        }
+    }
+}
+
+/// A header OPCODE (RFC 1035 §4.1.1).
+public struct OpCode: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let query = OpCode(rawValue: 0)
+    public static let notify = OpCode(rawValue: 4)
+    public static let update = OpCode(rawValue: 5)
+}

@@ -1,0 +1,84 @@
+import NIOCore
+import NIOConcurrencyHelpers
+import Logging
+
+/// Answers DNS over TCP (RFC 7766): framed messages in, framed messages out, pipelined.
+/// Replies are written in the order the queries arrived; deferred replies keep their place.
+final class TCPHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let responder: any DNSResponder
+    let logger: Logger
+
+    init(responder: any DNSResponder, logger: Logger) {
+        self.responder = responder; self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        let remote = context.remoteAddress
+        let request = DNSRequest(bytes: Array(buffer.readableBytesView), transport: .tcp,
+                                 clientAddress: remote?.ipAddress ?? "", clientPort: remote?.port ?? 0)
+        switch responder.respond(to: request) {
+        case .drop:
+            return
+        case .message(let out):
+            context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
+        case .stream(let messages):
+            for out in messages {
+                context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
+            }
+            context.flush()
+        case .deferred(let produce):
+            let channel = context.channel
+            let promise = context.eventLoop.makePromise(of: [UInt8]?.self)
+            promise.completeWithTask { await produce() }
+            promise.futureResult.whenSuccess { out in
+                guard let out else { return }
+                channel.writeAndFlush(channel.allocator.buffer(bytes: out), promise: nil)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)          // RFC 7766 §6.2.3: idle connections are closed
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("tcp error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
+
+/// Counts open TCP connections and closes those over the cap right after accepting them.
+final class ConnectionLimiter: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Channel
+    let limit: Int
+    private let open = NIOLockedValueBox(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let child = Self.unwrapInboundIn(data)
+        let admitted = open.withLockedValue { count -> Bool in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            child.close(promise: nil)
+            return
+        }
+        child.closeFuture.whenComplete { [open] _ in open.withLockedValue { $0 -= 1 } }
+        context.fireChannelRead(data)
+    }
+}

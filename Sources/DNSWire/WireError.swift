@@ -1,0 +1,9 @@
+/// Why bytes could not be read as DNS data, or why a zone file or RR text was rejected.
+public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, in words.
+    public var message: String
+    /// A line number in zone-file text, when the error came from one.
+    public var line: Int?
+    public init(_ message: String, line: Int? = nil) { self.message = message; self.line = line }
+    public var description: String { line.map { "line \($0): \(message)" } ?? message }
+}

@@ -1,0 +1,130 @@
+internal import CLDNS
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+import DNSModel
+
+/// RFC 1035 §5 master files, read with libldns one RR at a time.
+///
+/// `ldns_zone_new_frm_fp_l` leaks every RR read before a syntax error, so this reads with
+/// `ldns_rr_new_frm_fp_l` and converts each record at once, as ldns's own zone reader does:
+/// `$TTL`/`$ORIGIN`/empty lines continue, only the first SOA is kept, and until a `$TTL` is
+/// seen a record without a TTL inherits the previous record's TTL (RFC 1035 §5.1).
+public enum ZoneFile {
+    /// Parses master-file text. Relative names are taken relative to `origin` (the root when
+    /// nil) until a `$ORIGIN` line. The SOA, when present, comes first in the result; the other
+    /// records follow in file order. Errors carry the line number and name `source`.
+    public static func parse(_ text: String, origin: DomainName?, defaultTTL: UInt32 = 3600,
+                             source: String = "<text>") throws(WireError) -> [ResourceRecord] {
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { bytes = [UInt8(ascii: "\n")] }       // fmemopen refuses size 0
+        let result: Result<[ResourceRecord], WireError> = bytes.withUnsafeMutableBytes { raw in
+            guard let file = fmemopen(raw.baseAddress, raw.count, "r") else {
+                return .failure(WireError("\(source): cannot open the text for reading"))
+            }
+            defer { fclose(file) }
+            do throws(WireError) {
+                return .success(try read(file, origin: origin, defaultTTL: defaultTTL, source: source))
+            } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Reads and parses the master file at `path` (see `parse`); errors name the path and line.
+    public static func load(path: String, origin: DomainName?, defaultTTL: UInt32 = 3600) throws(WireError) -> [ResourceRecord] {
+        guard let file = fopen(path, "r") else {
+            let reason = String(cString: strerror(errno))
+            throw WireError("\(path): cannot open: \(reason)")
+        }
+        defer { fclose(file) }
+        return try read(file, origin: origin, defaultTTL: defaultTTL, source: path)
+    }
+
+    /// Owns the `origin`/`prev` dnames ldns updates while it reads, and frees them.
+    private final class ReaderState {
+        var origin: UnsafeMutablePointer<ldns_rdf>?
+        var prev: UnsafeMutablePointer<ldns_rdf>?
+        init(origin: UnsafeMutablePointer<ldns_rdf>?) {
+            self.origin = origin
+            self.prev = origin.flatMap { ldns_rdf_clone($0) }
+        }
+        deinit {
+            if let origin { ldns_rdf_deep_free(origin) }
+            if let prev { ldns_rdf_deep_free(prev) }
+        }
+    }
+
+    private static func read(_ file: UnsafeMutablePointer<FILE>, origin: DomainName?, defaultTTL: UInt32,
+                             source: String) throws(WireError) -> [ResourceRecord] {
+        let state = ReaderState(origin: LDNS.rdf(origin ?? .root))
+        guard state.origin != nil, state.prev != nil else { throw WireError("out of memory") }
+        var ttl = defaultTTL
+        var ttlFromDirective = false
+        var line: Int32 = 1
+        var soa: ResourceRecord?
+        var records: [ResourceRecord] = []
+        while feof(file) == 0 {
+            var rr: UnsafeMutablePointer<ldns_rr>? = nil
+            let startLine = Int(line)
+            let status = ldns_rr_new_frm_fp_l(&rr, file, &ttl, &state.origin, &state.prev, &line)
+            if status == LDNS_STATUS_OK, let rr {
+                defer { ldns_rr_free(rr) }
+                let record: ResourceRecord
+                do throws(WireError) {
+                    record = try LDNS.record(rr)
+                } catch {
+                    throw WireError("\(error.message) in \(source)", line: max(startLine, Int(line) - 1))
+                }
+                if !ttlFromDirective { ttl = record.ttl }
+                if record.type == .soa {
+                    if soa == nil { soa = record }
+                } else {
+                    records.append(record)
+                }
+                continue
+            }
+            if let rr { ldns_rr_free(rr) }
+            switch status {
+            case LDNS_STATUS_SYNTAX_EMPTY, LDNS_STATUS_SYNTAX_ORIGIN:
+                continue
+            case LDNS_STATUS_SYNTAX_TTL:
+                ttlFromDirective = true
+                continue
+            case LDNS_STATUS_SYNTAX_INCLUDE:
+                throw WireError("$INCLUDE is not supported in \(source)", line: Int(line))
+            case LDNS_STATUS_OK:
+                throw WireError("no record read in \(source)", line: Int(line))
+            default:
+                throw WireError("\(LDNS.errorText(status)) in \(source)", line: Int(line))
+            }
+        }
+        if let soa { records.insert(soa, at: 0) }
+        return records
+    }
+
+    /// Writes an RFC 1035 master file: one record per line (`ResourceRecord.presentation`), the
+    /// first SOA first, then the rest in DNSSEC canonical order (RFC 4034 §6.1 name order, then
+    /// class, type and RDATA octets), ending with a newline. All names are absolute; a `$ORIGIN`
+    /// line is written first when `origin` is given.
+    public static func render(_ records: [ResourceRecord], origin: DomainName? = nil) -> String {
+        var rest = records
+        var out = ""
+        if let origin { out += "$ORIGIN \(origin)\n" }
+        if let i = rest.firstIndex(where: { $0.type == .soa }) {
+            out += rest.remove(at: i).presentation + "\n"
+        }
+        let keyed = rest.map { ($0, RDataCodec.encode($0.data)) }
+        let sorted = keyed.sorted { x, y in
+            let (a, ra) = x, (b, rb) = y
+            if a.name != b.name { return a.name < b.name }
+            if a.class != b.class { return a.class.rawValue < b.class.rawValue }
+            if a.type != b.type { return a.type.rawValue < b.type.rawValue }
+            if ra != rb { return ra.lexicographicallyPrecedes(rb) }
+            return a.ttl < b.ttl
+        }
+        for (rr, _) in sorted { out += rr.presentation + "\n" }
+        return out
+    }
+}

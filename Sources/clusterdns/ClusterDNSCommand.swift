@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ClusterDNSRuntime
+
+/// `clusterdns`: Kubernetes cluster DNS from manifests, zone files and (later) the Kubernetes API.
+@main
+struct ClusterDNSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusterdns",
+        abstract: "A Kubernetes cluster DNS server (DNS schema 1.1.0).",
+        discussion: """
+        Example:
+          clusterdns serve --manifests examples/ --zones zones/
+          dig @127.0.0.1 -p 1053 web-0.web.default.svc.cluster.local
+        """,
+        subcommands: [Serve.self, Zone.self, ResolvConf.self],
+        defaultSubcommand: Serve.self)
+
+    /// Runs the command; usage errors exit with 2 (as getopt tools do), other failures with 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 0 {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            FileHandle.standardError.write(Data(("clusterdns: " + message + "\n").utf8))
+            if code == .validationFailure || error is ValidationError { Foundation.exit(2) }
+            Foundation.exit(code.rawValue == 64 ? 2 : 1)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import DNSModel
+import DNSWire
+import ClusterDNS
+import ClusterModel
+import ClusterDNSRuntime
+
+/// `clusterdns zone`: print the cluster zone as an RFC 1035 master file.
+struct Zone: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the cluster zone built from manifests as an RFC 1035 master file.",
+        discussion: """
+        Example:
+          clusterdns zone --manifests examples/ --domain cluster.local --ttl 5 > cluster.local.zone
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("Manifest file or directory; repeatable.", valueName: "PATH"))
+    var manifests: [String] = []
+    @Option(name: .long, help: "Cluster domain.")
+    var domain: String = "cluster.local"
+    @Option(name: .long, help: "TTL of every record.")
+    var ttl: UInt32 = 5
+    @Flag(name: .long, help: "Also print the reverse zones (in-addr.arpa, ip6.arpa).")
+    var reverse = false
+
+    func validate() throws {
+        guard DomainName(domain) != nil else { throw ValidationError("--domain \(domain): not a domain name") }
+        for m in manifests where !FileManager.default.fileExists(atPath: m) {
+            throw ValidationError("--manifests \(m): no such file or directory")
+        }
+    }
+
+    func run() throws {
+        var logger = Logger(label: "clusterdns")
+        logger.logLevel = .critical
+        let store = ClusterStore()
+        let source = ManifestSource(paths: manifests, store: store, logger: logger)
+        source.scan()
+        if let (file, message) = source.currentErrors.first {
+            throw ValidationError("\(file): \(message)")
+        }
+        let zone = ClusterZone(apex: DomainName(domain)!.lowercased(), ttl: ttl)
+        let snapshot = store.snapshot
+        print(ZoneFile.render(zone.records(in: snapshot), origin: zone.apex), terminator: "")
+        if reverse {
+            for (apex, records) in zone.reverseRecords(in: snapshot).sorted(by: { $0.key < $1.key }) {
+                print(ZoneFile.render(records, origin: apex), terminator: "")
+            }
+        }
+    }
+}
+
+/// `clusterdns resolv-conf`: the resolv.conf a pod in a namespace gets (kubelet, ClusterFirst).
+struct ResolvConf: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolv-conf",
+        abstract: "Print the resolv.conf a pod in NAMESPACE would have.",
+        discussion: """
+        Example:
+          clusterdns resolv-conf --namespace default --nameserver 127.0.0.1 > /etc/netns/test/resolv.conf
+        """)
+
+    @Option(name: .long, help: "The pod's namespace.")
+    var namespace: String = "default"
+    @Option(name: .long, help: "The nameserver address.")
+    var nameserver: String = "127.0.0.1"
+    @Option(name: .long, help: "Cluster domain.")
+    var domain: String = "cluster.local"
+
+    func validate() throws {
+        guard IPAddress(nameserver) != nil else { throw ValidationError("--nameserver \(nameserver): not an IP address") }
+        guard DomainName(namespace) != nil, !namespace.contains(".") else {
+            throw ValidationError("--namespace \(namespace): not a namespace name")
+        }
+    }
+
+    func run() {
+        // kubelet: search <ns>.svc.<zone> svc.<zone> <zone>; options ndots:5 (k8s-dns-spec A6.5).
+        let d = domain.hasSuffix(".") ? String(domain.dropLast()) : domain
+        print("""
+        nameserver \(nameserver)
+        search \(namespace).svc.\(d) svc.\(d) \(d)
+        options ndots:5
+        """)
+    }
+}
