@@ -5,6 +5,7 @@ internal import Glibc
 internal import Darwin
 #endif
 import DNSModel
+internal import Synchronization
 
 /// Small helpers around libldns. Every pointer ldns hands out is freed in the function that got
 /// it (defer) or by the `final class` that owns it; no ldns type leaves this module.
@@ -14,6 +15,10 @@ enum LDNS {
         if let text = ldns_get_errorstr_by_id(status) { return String(cString: text) }
         return "ldns status \(status.rawValue)"
     }
+
+    /// ldns replaces a default TTL of 0 with 3600, so 0 travels as `UInt32.max` (a TTL with the
+    /// top bit set means 0 anyway, RFC 2181 §8) and `record` maps it back.
+    static func defaultTTL(_ ttl: UInt32) -> UInt32 { ttl == 0 ? .max : ttl }
 
     /// A fresh ldns dname holding `name` (caller frees with `ldns_rdf_deep_free`).
     static func rdf(_ name: DomainName) -> UnsafeMutablePointer<ldns_rdf>? {
@@ -50,7 +55,8 @@ enum LDNS {
         let rdata = count == 0 ? [] : Array(UnsafeBufferPointer(start: ldns_buffer_begin(buffer), count: count))
         guard rdata.count <= 65535 else { throw WireError("RDATA longer than 65535 octets") }
         let data = try RDataCodec.decode(type: type, rdata: rdata)
-        return ResourceRecord(name: owner, class: cls, ttl: ldns_rr_ttl(rr), data: data)
+        let ttl = ldns_rr_ttl(rr)
+        return ResourceRecord(name: owner, class: cls, ttl: ttl == .max ? 0 : ttl, data: data)
     }
 
     /// ldns's presentation line for one record in uncompressed wire form, nil if ldns refuses it.
@@ -77,6 +83,8 @@ enum LDNS {
 
 /// Cross-checks against libldns, for tests and fuzzing.
 public enum LDNSCheck {
+    private static let printLock = Mutex(())
+
     /// ldns's `ldns_pkt2str` text for a packet, or nil when `ldns_wire2pkt` rejects it.
     public static func parseWithLDNS(_ wire: [UInt8]) -> String? {
         guard !wire.isEmpty else { return nil }
@@ -87,8 +95,11 @@ public enum LDNSCheck {
             return nil
         }
         defer { ldns_pkt_free(pkt) }
-        guard let text = ldns_pkt2str(pkt) else { return nil }
-        defer { free(text) }
-        return String(cString: text)
+        // ldns_pkt2str prints a `;; WHEN:` line with the non-reentrant ctime(): one at a time.
+        return printLock.withLock { _ -> String? in
+            guard let text = ldns_pkt2str(pkt) else { return nil }
+            defer { free(text) }
+            return String(cString: text)
+        }
     }
 }

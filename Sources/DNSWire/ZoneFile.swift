@@ -67,7 +67,7 @@ public enum ZoneFile {
         var records: [ResourceRecord] = []
         while feof(file) == 0 {
             var rr: UnsafeMutablePointer<ldns_rr>? = nil
-            let startLine = Int(line)
+            ttl = LDNS.defaultTTL(ttl)
             let status = ldns_rr_new_frm_fp_l(&rr, file, &ttl, &state.origin, &state.prev, &line)
             if status == LDNS_STATUS_OK, let rr {
                 defer { ldns_rr_free(rr) }
@@ -75,7 +75,7 @@ public enum ZoneFile {
                 do throws(WireError) {
                     record = try LDNS.record(rr)
                 } catch {
-                    throw WireError("\(error.message) in \(source)", line: max(startLine, Int(line) - 1))
+                    throw WireError("\(error.message) in \(source)", line: lastLine(file, line))
                 }
                 if !ttlFromDirective { ttl = record.ttl }
                 if record.type == .soa {
@@ -93,15 +93,24 @@ public enum ZoneFile {
                 ttlFromDirective = true
                 continue
             case LDNS_STATUS_SYNTAX_INCLUDE:
-                throw WireError("$INCLUDE is not supported in \(source)", line: Int(line))
+                throw WireError("$INCLUDE is not supported in \(source)", line: lastLine(file, line))
             case LDNS_STATUS_OK:
-                throw WireError("no record read in \(source)", line: Int(line))
+                throw WireError("no record read in \(source)", line: lastLine(file, line))
             default:
-                throw WireError("\(LDNS.errorText(status)) in \(source)", line: Int(line))
+                throw WireError("\(LDNS.errorText(status)) in \(source)", line: lastLine(file, line))
             }
         }
         if let soa { records.insert(soa, at: 0) }
         return records
+    }
+
+    /// The line of the entry ldns just read. ldns counts the newline that ends an entry, so
+    /// after a complete line its counter already names the next one.
+    private static func lastLine(_ file: UnsafeMutablePointer<FILE>, _ line: Int32) -> Int {
+        let position = ftell(file)
+        guard position > 0, fseek(file, position - 1, SEEK_SET) == 0 else { return Int(line) }
+        let last = fgetc(file)
+        return last == Int32(UInt8(ascii: "\n")) && line > 1 ? Int(line) - 1 : Int(line)
     }
 
     /// Writes an RFC 1035 master file: one record per line (`ResourceRecord.presentation`), the

@@ -29,11 +29,11 @@ func ldnsCounts(_ text: String) -> [Int]? {
 /// Throws when `bytes` decode, so `#expect(throws:)` can check a reject.
 func decode(_ bytes: [UInt8]) throws(WireError) -> Message { try Message(wire: bytes) }
 
-let sampleSOA = SOAData(mname: "ns.dns.cluster.local", rname: "hostmaster.cluster.local",
-                        serial: 2024010101, refresh: 7200, retry: 1800, expire: 86400, minimum: 30)
+var sampleSOA: SOAData { SOAData(mname: "ns.dns.cluster.local", rname: "hostmaster.cluster.local",
+                        serial: 2024010101, refresh: 7200, retry: 1800, expire: 86400, minimum: 30) }
 
 /// One record of every modelled type, plus an unknown one.
-let sampleRecords: [ResourceRecord] = [
+var sampleRecords: [ResourceRecord] { [
     ResourceRecord(name: "web.default.svc.cluster.local", ttl: 30, data: .a(IPv4Address(10, 96, 0, 10))),
     ResourceRecord(name: "web.default.svc.cluster.local", ttl: 30, data: .aaaa(IPv6Address("fd00::a")!)),
     ResourceRecord(name: "_http._tcp.web.default.svc.cluster.local", ttl: 30,
@@ -45,4 +45,4 @@ let sampleRecords: [ResourceRecord] = [
     ResourceRecord(name: "cluster.local", ttl: 30, data: .mx(preference: 10, exchange: "mail.cluster.local")),
     ResourceRecord(name: "cluster.local", ttl: 30, data: .ns("ns.dns.cluster.local")),
     ResourceRecord(name: "x.cluster.local", ttl: 30, data: .unknown(type: RecordType(rawValue: 65280), data: [1, 2, 3])),
-]
+] }

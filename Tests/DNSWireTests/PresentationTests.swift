@@ -74,6 +74,25 @@ import DNSModel
         #expect(back.name.wire == name.wire)
     }
 
+    @Test func specialOwnerBytesAreEscaped() throws {
+        for text in ["$TTL.example", "@.example", "a\"b.example", "x;y.example", "(.example"] {
+            let name = try #require(DomainName(text))
+            let rr = ResourceRecord(name: name, ttl: 1, data: .a(IPv4Address(1, 2, 3, 4)))
+            #expect(rr.presentation.hasPrefix(name.description + "\t"))
+            #expect(try ResourceRecord(presentation: rr.presentation) == rr)
+            #expect(try ZoneFile.parse(rr.presentation + "\n", origin: nil) == [rr])
+        }
+    }
+
+    @Test func specialRDataNameUsesGenericRData() throws {
+        let rr = ResourceRecord(name: "a.example", ttl: 1, data: .cname(DomainName(uncheckedWire: [1, 0x22, 0])))
+        #expect(rr.presentation == "a.example.\t1\tIN\tCNAME\t\\# 3 012200")
+        #expect(try ResourceRecord(presentation: rr.presentation) == rr)
+        let srv = ResourceRecord(name: "_a._tcp.example", ttl: 1,
+                                 data: .srv(SRVData(priority: 1, weight: 2, port: 3, target: "$x.example")))
+        #expect(try ZoneFile.parse(srv.presentation + "\n", origin: nil) == [srv])
+    }
+
     @Test func invalidRDataFallsBackToGenericForm() throws {
         let rr = ResourceRecord(name: "x.example", ttl: 1, data: .unknown(type: .a, data: [1, 2]))
         #expect(rr.presentation == "x.example.\t1\tIN\tTYPE1\t\\# 2 0102")

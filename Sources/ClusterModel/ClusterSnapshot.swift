@@ -1,0 +1,116 @@
+import DNSModel
+
+/// One endpoint of one Service, as found by address (for PTR answers, spec A3.5, C7).
+public struct ServiceEndpoint: Sendable, Hashable {
+    /// The Service.
+    public let service: ServiceKey
+    /// The endpoint.
+    public let endpoint: Endpoint
+
+    /// Builds a reference.
+    public init(service: ServiceKey, endpoint: Endpoint) { self.service = service; self.endpoint = endpoint }
+}
+
+/// An immutable view of the cluster at one generation. Cheap to share: readers hold a reference.
+public final class ClusterSnapshot: Sendable {
+    /// Increments by one with every published change.
+    public let generation: UInt64
+    /// Every Service with its endpoints, by lower-cased (namespace, name).
+    public let services: ShardedDictionary<ServiceKey, ServiceEntry>
+    /// Namespaces that exist: every Namespace object, every namespace some object lives in, and `default`.
+    public let namespaces: Set<String>
+    /// Ready endpoints by address, for reverse lookups.
+    public let endpointsByIP: ShardedDictionary<IPAddress, [ServiceEndpoint]>
+    /// Services by cluster IP, for reverse lookups (spec A2.4, A2.5).
+    public let servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>
+    /// Pods by IP: pods with an IP that are not terminating and not Succeeded, Failed or Unknown
+    /// (CoreDNS `pods verified`, spec C8; Pending pods with an IP count).
+    public let podsByIP: ShardedDictionary<IPAddress, [NamespacedName]>
+    /// Stored Pods.
+    public let pods: ShardedDictionary<NamespacedName, KubePod>
+    /// Stored v1 Endpoints objects.
+    public let endpoints: ShardedDictionary<NamespacedName, KubeEndpoints>
+    /// Stored EndpointSlices.
+    public let endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>
+    /// Stored Namespace objects, by name.
+    public let namespaceObjects: [String: KubeNamespace]
+
+    init(generation: UInt64, services: ShardedDictionary<ServiceKey, ServiceEntry>, namespaces: Set<String>,
+         endpointsByIP: ShardedDictionary<IPAddress, [ServiceEndpoint]>,
+         servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>,
+         podsByIP: ShardedDictionary<IPAddress, [NamespacedName]>,
+         pods: ShardedDictionary<NamespacedName, KubePod>,
+         endpoints: ShardedDictionary<NamespacedName, KubeEndpoints>,
+         endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>,
+         namespaceObjects: [String: KubeNamespace]) {
+        self.generation = generation; self.services = services; self.namespaces = namespaces
+        self.endpointsByIP = endpointsByIP; self.servicesByClusterIP = servicesByClusterIP
+        self.podsByIP = podsByIP; self.pods = pods; self.endpoints = endpoints
+        self.endpointSlices = endpointSlices; self.namespaceObjects = namespaceObjects
+    }
+
+    /// The empty cluster at generation 0 (only `default` exists).
+    public static let empty = ClusterSnapshot(
+        generation: 0, services: .init(), namespaces: ["default"], endpointsByIP: .init(),
+        servicesByClusterIP: .init(), podsByIP: .init(), pods: .init(), endpoints: .init(),
+        endpointSlices: .init(), namespaceObjects: [:])
+
+    /// The Service entry for a namespace and name (case-insensitive).
+    public func service(namespace: String, name: String) -> ServiceEntry? {
+        services[ServiceKey(namespace: namespace, name: name)]
+    }
+
+    /// The namespaces of the pods that have `ip` (for `pods verified`).
+    public func podNamespaces(ip: IPAddress) -> [String] {
+        podsByIP[ip]?.map(\.namespace) ?? []
+    }
+
+    /// The services whose cluster IPs include `ip`.
+    public func services(withClusterIP ip: IPAddress) -> [ServiceKey] {
+        servicesByClusterIP[ip] ?? []
+    }
+
+    /// The services with a ready endpoint at `ip`, each once, in index order.
+    public func services(withEndpointIP ip: IPAddress) -> [ServiceKey] {
+        var seen: Set<ServiceKey> = []
+        return (endpointsByIP[ip] ?? []).compactMap { seen.insert($0.service).inserted ? $0.service : nil }
+    }
+
+    /// How many objects of a kind are stored.
+    public func objectCount(of kind: ObjectKind) -> Int {
+        switch kind {
+        case .service: services.count
+        case .pod: pods.count
+        case .endpoints: endpoints.count
+        case .endpointSlice: endpointSlices.count
+        case .namespace: namespaceObjects.count
+        }
+    }
+
+    /// The stored object with this key.
+    public func object(_ key: ObjectKey) -> KubeObject? {
+        switch key.kind {
+        case .service: services[key.id].map { .service($0.service) }
+        case .pod: pods[key.id].map { .pod($0) }
+        case .endpoints: endpoints[key.id].map { .endpoints($0) }
+        case .endpointSlice: endpointSlices[key.id].map { .endpointSlice($0) }
+        case .namespace: namespaceObjects[key.name].map { .namespace($0) }
+        }
+    }
+
+    /// The stored objects of a kind, optionally of one namespace, sorted by namespace and name.
+    /// O(objects of the kind).
+    public func objects(of kind: ObjectKind, namespace: String? = nil) -> [KubeObject] {
+        func pick<V>(_ map: ShardedDictionary<NamespacedName, V>, _ wrap: (V) -> KubeObject) -> [KubeObject] {
+            map.filter { namespace == nil || $0.key.namespace == namespace }
+                .sorted { $0.key < $1.key }.map { wrap($0.value) }
+        }
+        switch kind {
+        case .service: return pick(services) { .service($0.service) }
+        case .pod: return pick(pods) { .pod($0) }
+        case .endpoints: return pick(endpoints) { .endpoints($0) }
+        case .endpointSlice: return pick(endpointSlices) { .endpointSlice($0) }
+        case .namespace: return namespaceObjects.sorted { $0.key < $1.key }.map { .namespace($0.value) }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import DNSModel
+
+/// A label `key=value`, the unit of the selector indexes.
+struct LabelPair: Hashable, Sendable {
+    let key: String
+    let value: String
+}
+
+/// The writer-side state behind `ClusterStore`: the objects, the published maps (shared with
+/// snapshots, hence sharded) and private indexes that make one change cost O(what it affects).
+struct ClusterState {
+    var generation: UInt64 = 0
+    var services = ShardedDictionary<ServiceKey, ServiceEntry>()
+    var pods = ShardedDictionary<NamespacedName, KubePod>()
+    var endpoints = ShardedDictionary<NamespacedName, KubeEndpoints>()
+    var slices = ShardedDictionary<NamespacedName, KubeEndpointSlice>()
+    var namespaceObjects: [String: KubeNamespace] = [:]
+    var namespaces: Set<String> = ["default"]
+    var endpointsByIP = ShardedDictionary<IPAddress, [ServiceEndpoint]>()
+    var servicesByClusterIP = ShardedDictionary<IPAddress, [ServiceKey]>()
+    var podsByIP = ShardedDictionary<IPAddress, [NamespacedName]>()
+
+    // Writer-only indexes (never shared, so mutated in place).
+    /// Objects per namespace, to know which namespaces exist.
+    var namespaceRefs: [String: Int] = [:]
+    /// namespace → label pair → names of pods carrying it.
+    var podLabels: [String: [LabelPair: Set<String>]] = [:]
+    /// namespace → the smallest pair of each non-empty selector → service names.
+    var selectors: [String: [LabelPair: Set<String>]] = [:]
+    /// service key → names of the EndpointSlices labelled with it.
+    var slicesByService: [ServiceKey: Set<String>] = [:]
+    /// Services whose endpoints must be recomputed at the end of the batch.
+    var dirty: Set<ServiceKey> = []
+
+    func snapshot() -> ClusterSnapshot {
+        ClusterSnapshot(generation: generation, services: services, namespaces: namespaces,
+                        endpointsByIP: endpointsByIP, servicesByClusterIP: servicesByClusterIP,
+                        podsByIP: podsByIP, pods: pods, endpoints: endpoints, endpointSlices: slices,
+                        namespaceObjects: namespaceObjects)
+    }
+
+    func object(_ key: ObjectKey) -> KubeObject? {
+        switch key.kind {
+        case .service: services[key.id].map { .service($0.service) }
+        case .pod: pods[key.id].map { .pod($0) }
+        case .endpoints: endpoints[key.id].map { .endpoints($0) }
+        case .endpointSlice: slices[key.id].map { .endpointSlice($0) }
+        case .namespace: namespaceObjects[key.name].map { .namespace($0) }
+        }
+    }
+
+    // MARK: Changes
+
+    /// Stores `object`; returns false when it was already stored unchanged.
+    mutating func upsert(_ object: KubeObject) -> Bool {
+        let key = object.key
+        let old = self.object(key)
+        guard old != object else { return false }
+        if old != nil { remove(key) }
+        if key.kind.isNamespaced { namespaceRefs[key.namespace, default: 0] += 1 }
+        switch object {
+        case .service(let s):
+            services[key.id] = ServiceEntry(service: s)
+            if let pair = Self.indexPair(s.selector) {
+                selectors[key.namespace, default: [:]][pair, default: []].insert(key.name)
+            }
+            for ip in s.clusterAddresses {
+                servicesByClusterIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key.id) }
+            }
+            dirty.insert(key.id)
+        case .pod(let p):
+            pods[key.id] = p
+            for (k, v) in p.labels { podLabels[key.namespace, default: [:]][LabelPair(key: k, value: v), default: []].insert(key.name) }
+            if Self.isVerifiable(p) {
+                for ip in p.podIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key.id) } }
+            }
+            markServices(selecting: p)
+        case .endpoints(let e):
+            endpoints[key.id] = e
+            dirty.insert(key.id)
+        case .endpointSlice(let s):
+            slices[key.id] = s
+            if let svc = s.serviceName {
+                let sk = ServiceKey(namespace: key.namespace, name: svc)
+                slicesByService[sk, default: []].insert(key.name)
+                dirty.insert(sk)
+            }
+        case .namespace(let n):
+            namespaceObjects[key.name] = n
+        }
+        refreshNamespace(key.kind.isNamespaced ? key.namespace : key.name)
+        return true
+    }
+
+    /// Removes the object with `key`; returns false when there was none.
+    @discardableResult
+    mutating func remove(_ key: ObjectKey) -> Bool {
+        guard let old = object(key) else { return false }
+        if key.kind.isNamespaced {
+            namespaceRefs[key.namespace, default: 1] -= 1
+            if namespaceRefs[key.namespace] == 0 { namespaceRefs[key.namespace] = nil }
+        }
+        switch old {
+        case .service(let s):
+            if let entry = services[key.id] { unindexEndpoints(entry) }
+            services[key.id] = nil
+            if let pair = Self.indexPair(s.selector) {
+                selectors[key.namespace]?[pair]?.remove(key.name)
+                if selectors[key.namespace]?[pair]?.isEmpty == true { selectors[key.namespace]?[pair] = nil }
+            }
+            for ip in s.clusterAddresses {
+                servicesByClusterIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key.id } }
+            }
+        case .pod(let p):
+            pods[key.id] = nil
+            for (k, v) in p.labels {
+                let pair = LabelPair(key: k, value: v)
+                podLabels[key.namespace]?[pair]?.remove(key.name)
+                if podLabels[key.namespace]?[pair]?.isEmpty == true { podLabels[key.namespace]?[pair] = nil }
+            }
+            for ip in p.podIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key.id } } }
+            markServices(selecting: p)
+        case .endpoints:
+            endpoints[key.id] = nil
+            dirty.insert(key.id)
+        case .endpointSlice(let s):
+            slices[key.id] = nil
+            if let svc = s.serviceName {
+                let sk = ServiceKey(namespace: key.namespace, name: svc)
+                slicesByService[sk]?.remove(key.name)
+                if slicesByService[sk]?.isEmpty == true { slicesByService[sk] = nil }
+                dirty.insert(sk)
+            }
+        case .namespace:
+            namespaceObjects[key.name] = nil
+        }
+        refreshNamespace(key.kind.isNamespaced ? key.namespace : key.name)
+        return true
+    }
+
+    /// Recomputes the endpoints of every dirty service and updates the address index.
+    mutating func recomputeDirty() {
+        for key in dirty {
+            guard let entry = services[key] else { continue }
+            let s = entry.service
+            let sliceList = (slicesByService[key] ?? []).compactMap { slices[NamespacedName(namespace: key.namespace, name: $0)] }
+            let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s))
+            guard new != entry else { continue }
+            unindexEndpoints(entry)
+            services[key] = new
+            for e in new.readyEndpoints {
+                endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(ServiceEndpoint(service: key, endpoint: e)) }
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Indexes
+
+    private mutating func unindexEndpoints(_ entry: ServiceEntry) {
+        let key = entry.key
+        for e in entry.readyEndpoints {
+            endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.removeAll { $0.service == key } }
+        }
+    }
+
+    /// Marks the services of the pod's namespace whose selector matches its labels.
+    private mutating func markServices(selecting pod: KubePod) {
+        guard let index = selectors[pod.namespace] else { return }
+        for (k, v) in pod.labels {
+            guard let names = index[LabelPair(key: k, value: v)] else { continue }
+            for name in names {
+                let key = ServiceKey(namespace: pod.namespace, name: name)
+                if let selector = services[key]?.service.selector, Self.matches(selector, pod.labels) { dirty.insert(key) }
+            }
+        }
+    }
+
+    /// The pods of the service's namespace its selector matches, found through the rarest
+    /// selector pair; sorted by name. A nil or empty selector selects nothing.
+    private func selectedPods(_ s: KubeService) -> [KubePod] {
+        guard let selector = s.selector, !selector.isEmpty, let index = podLabels[s.namespace] else { return [] }
+        var smallest: Set<String>?
+        for (k, v) in selector {
+            guard let names = index[LabelPair(key: k, value: v)] else { return [] }
+            if smallest == nil || names.count < (smallest?.count ?? 0) { smallest = names }
+        }
+        return (smallest ?? []).sorted().compactMap { name in
+            guard let p = pods[NamespacedName(namespace: s.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
+            return p
+        }
+    }
+
+    private mutating func refreshNamespace(_ ns: String) {
+        let exists = ns == "default" || namespaceObjects[ns] != nil || namespaceRefs[ns] != nil
+        if exists != namespaces.contains(ns) {
+            if exists { namespaces.insert(ns) } else { namespaces.remove(ns) }
+        }
+    }
+
+    static func matches(_ selector: [String: String], _ labels: [String: String]) -> Bool {
+        !selector.isEmpty && selector.allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    /// The one pair under which a selector is indexed (the smallest, for determinism).
+    static func indexPair(_ selector: [String: String]?) -> LabelPair? {
+        guard let selector, let (k, v) = selector.min(by: { $0.key < $1.key }) else { return nil }
+        return LabelPair(key: k, value: v)
+    }
+
+    /// Pods `pods verified` answers for: an IP, not terminating, phase not Succeeded/Failed/Unknown
+    /// (CoreDNS `object/pod.go` filters those phases and deletion timestamps).
+    static func isVerifiable(_ p: KubePod) -> Bool {
+        !p.podIPs.isEmpty && !p.isTerminating && p.phase != .succeeded && p.phase != .failed && p.phase != .unknown
+    }
+}

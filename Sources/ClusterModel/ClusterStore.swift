@@ -1,0 +1,123 @@
+import Synchronization
+
+/// One change to the stored objects.
+public enum ClusterChange: Sendable, Hashable {
+    /// Add or replace an object.
+    case upsert(KubeObject)
+    /// Remove the object with this key (no effect when absent).
+    case delete(ObjectKey)
+}
+
+/// The live cluster model: stored objects, computed endpoints, and the published snapshot.
+///
+/// Readers call `snapshot` and keep the reference; they never wait for a snapshot to be built
+/// (the lock around the published reference is held only to copy it). Writers are serialised;
+/// each call publishes at most one new snapshot, with `generation` one higher, containing all
+/// of its changes or none of them. A call that changes nothing publishes nothing.
+///
+/// Cost of one change: the affected services are recomputed (a pod change recomputes only the
+/// services of its namespace whose selector matches its old or new labels, found through a
+/// per-namespace selector index; a service recompute visits only the pods carrying its rarest
+/// selector label). Maps shared with the previous snapshot are sharded, so the copy-on-write
+/// copy per batch is one shard plus the shard table per touched map, not the whole map.
+/// Remaining O(n) work: recomputing a service is O(its pods · log), and `namespaces` (a `Set`)
+/// is copied when a namespace appears or disappears.
+public final class ClusterStore: Sendable {
+    /// The source name of writes through `apply(_:)` (the HTTP API).
+    public static let apiSource = "api"
+
+    private struct Writer {
+        var state = ClusterState()
+        /// Last writer of each object, for sources other than `apiSource`.
+        var origins: [ObjectKey: String] = [:]
+        /// Objects whose last writer is each source (other than `apiSource`).
+        var sourceObjects: [String: Set<ObjectKey>] = [:]
+
+        mutating func setOrigin(_ key: ObjectKey, _ source: String?) {
+            if let old = origins[key] {
+                sourceObjects[old]?.remove(key)
+                if sourceObjects[old]?.isEmpty == true { sourceObjects[old] = nil }
+            }
+            if let source, source != ClusterStore.apiSource {
+                origins[key] = source
+                sourceObjects[source, default: []].insert(key)
+            } else {
+                origins[key] = nil
+            }
+        }
+    }
+
+    private let published: Mutex<ClusterSnapshot>
+    private let writer: Mutex<Writer>
+
+    /// An empty store at generation 0.
+    public init() {
+        published = Mutex(ClusterSnapshot.empty)
+        writer = Mutex(Writer())
+    }
+
+    /// The latest published snapshot.
+    public var snapshot: ClusterSnapshot { published.withLock { $0 } }
+
+    /// Applies a batch of changes written by the API (source `api`).
+    @discardableResult
+    public func apply(_ changes: [ClusterChange]) -> ClusterSnapshot {
+        apply(changes, source: Self.apiSource)
+    }
+
+    /// Applies a batch of changes written by `source`; each upserted object's last writer becomes
+    /// `source`. Returns the snapshot that includes the batch.
+    @discardableResult
+    public func apply(_ changes: [ClusterChange], source: String) -> ClusterSnapshot {
+        writer.withLock { w in
+            var changed = false
+            for change in changes {
+                switch change {
+                case .upsert(let object):
+                    changed = w.state.upsert(object) || changed
+                    w.setOrigin(object.key, source)
+                case .delete(let key):
+                    changed = w.state.remove(key) || changed
+                    w.setOrigin(key, nil)
+                }
+            }
+            return publish(&w.state, changed: changed)
+        }
+    }
+
+    /// Makes `objects` the full contribution of `source` (a manifest file): objects whose last
+    /// writer was `source` and that are not in `objects` are removed, and `objects` are upserted.
+    /// An object last written by another source (another file, or the API) is left alone unless
+    /// `objects` contains it, in which case this write wins. `replace(source:with: [])` removes
+    /// what the source last wrote.
+    @discardableResult
+    public func replace(source: String, with objects: [KubeObject]) -> ClusterSnapshot {
+        writer.withLock { w in
+            var changed = false
+            let keep = Set(objects.map(\.key))
+            for key in w.sourceObjects[source] ?? [] where !keep.contains(key) {
+                changed = w.state.remove(key) || changed
+                w.setOrigin(key, nil)
+            }
+            for object in objects {
+                changed = w.state.upsert(object) || changed
+                w.setOrigin(object.key, source)
+            }
+            return publish(&w.state, changed: changed)
+        }
+    }
+
+    /// The sources (other than `api`) and how many objects each last wrote.
+    public var sources: [String: Int] {
+        writer.withLock { w in w.sourceObjects.mapValues(\.count) }
+    }
+
+    private func publish(_ state: inout ClusterState, changed: Bool) -> ClusterSnapshot {
+        guard changed else { return published.withLock { $0 } }
+        state.recomputeDirty()
+        state.generation += 1
+        let snap = state.snapshot()
+        published.withLock { $0 = snap }
+        return snap
+    }
+}

@@ -1,0 +1,113 @@
+import DNSModel
+
+/// Computes a Service's endpoints the way the Kubernetes controllers would.
+enum EndpointComputer {
+    /// The entry for `service`: from its EndpointSlices if any, else its v1 Endpoints object,
+    /// else from the selected pods (`pods` must be the pods of its namespace its selector matches).
+    static func entry(for service: KubeService, slices: [KubeEndpointSlice], endpoints: KubeEndpoints?, pods: [KubePod]) -> ServiceEntry {
+        // ExternalName services have no endpoints (core/v1 ServiceSpec; spec A4).
+        guard service.type != .externalName else { return ServiceEntry(service: service) }
+        var list: [Endpoint]
+        let source: EndpointSource
+        if !slices.isEmpty {
+            list = fromSlices(slices, service: service); source = .endpointSlices
+        } else if let endpoints {
+            list = fromEndpoints(endpoints, service: service); source = .endpoints
+        } else if let selector = service.selector, !selector.isEmpty {
+            list = fromPods(pods, service: service); source = .pods
+        } else {
+            return ServiceEntry(service: service)
+        }
+        list.sort(by: order)
+        return ServiceEntry(service: service, readyEndpoints: list.filter(\.ready),
+                            notReadyEndpoints: list.filter { !$0.ready }, source: source)
+    }
+
+    /// Orders by address, then hostname, then pod.
+    static func order(_ a: Endpoint, _ b: Endpoint) -> Bool {
+        if a.address != b.address { return a.address < b.address }
+        if a.hostname != b.hostname { return (a.hostname ?? "") < (b.hostname ?? "") }
+        return (a.targetPod ?? "") < (b.targetPod ?? "")
+    }
+
+    /// Merges all slices, de-duplicating by (address, port set); a duplicate that is ready anywhere is ready.
+    /// Ready is `conditions.ready`, nil counting as ready (CoreDNS `object/endpoint.go`);
+    /// `publishNotReadyAddresses` makes everything ready (spec A0.4).
+    static func fromSlices(_ slices: [KubeEndpointSlice], service: KubeService) -> [Endpoint] {
+        struct Identity: Hashable { let address: IPAddress; let ports: Set<EndpointPort> }
+        var index: [Identity: Int] = [:]
+        var out: [Endpoint] = []
+        for slice in slices.sorted(by: { $0.name < $1.name }) where slice.addressType != .fqdn {
+            let ports = slice.ports.sorted()
+            let portSet = Set(ports)
+            for e in slice.endpoints {
+                let ready = service.publishNotReadyAddresses || (e.ready ?? true)
+                for address in e.addresses {
+                    let id = Identity(address: address, ports: portSet)
+                    if let i = index[id] {
+                        let old = out[i]
+                        out[i] = Endpoint(address: address, hostname: old.hostname ?? e.hostname, ready: old.ready || ready,
+                                          targetPod: old.targetPod ?? e.targetName, ports: old.ports)
+                    } else {
+                        index[id] = out.count
+                        out.append(Endpoint(address: address, hostname: e.hostname, ready: ready, targetPod: e.targetName, ports: ports))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Every address of every subset; `notReadyAddresses` are not ready (spec A0.4).
+    static func fromEndpoints(_ endpoints: KubeEndpoints, service: KubeService) -> [Endpoint] {
+        var out: [Endpoint] = []
+        var seen: Set<Endpoint> = []
+        for subset in endpoints.subsets {
+            let ports = subset.ports.sorted()
+            for (list, ready) in [(subset.addresses, true), (subset.notReadyAddresses, service.publishNotReadyAddresses)] {
+                for a in list {
+                    let e = Endpoint(address: a.ip, hostname: a.hostname, ready: ready, targetPod: a.targetName, ports: ports)
+                    if seen.insert(e).inserted { out.append(e) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Endpoints for selected pods, following the EndpointSlice controller
+    /// (kubernetes `pkg/controller/endpointslice`, `endpointslice/utils.go` `podToEndpoint`,
+    /// `ShouldPodBeInEndpoints`): terminal pods and pods without an IP are left out; terminating
+    /// pods stay but are not ready; ready = publishNotReadyAddresses || (Ready && !terminating).
+    static func fromPods(_ pods: [KubePod], service: KubeService) -> [Endpoint] {
+        var out: [Endpoint] = []
+        for pod in pods {
+            if pod.phase?.isTerminal == true || pod.podIPs.isEmpty { continue }
+            let ready = service.publishNotReadyAddresses || (pod.ready && !pod.isTerminating)
+            // Hostname only when the pod's subdomain is this service (spec A6.1).
+            let hostname = pod.subdomain == service.name && pod.namespace == service.namespace ? pod.hostname : nil
+            let ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
+            for ip in pod.podIPs {
+                out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports))
+            }
+        }
+        return out
+    }
+
+    /// The endpoint port for a service port on one pod (`podutil.FindPort`): a number is used as
+    /// is (absent means the service port); a name must match a container port of the same
+    /// protocol, otherwise the port is left out for that pod.
+    static func resolve(_ port: KubeService.Port, in pod: KubePod) -> EndpointPort? {
+        let number: UInt16
+        switch port.targetPort {
+        case nil:
+            number = port.port
+        case .int(let n)?:
+            guard let p = UInt16(exactly: n), p != 0 else { return nil }
+            number = p
+        case .string(let name)?:
+            guard let match = pod.ports.first(where: { $0.name == name && $0.protocol == port.protocol }) else { return nil }
+            number = match.containerPort
+        }
+        return EndpointPort(name: port.name, port: number, protocol: port.protocol)
+    }
+}

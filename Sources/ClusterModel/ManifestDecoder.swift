@@ -1,0 +1,117 @@
+import Foundation
+import Yams
+
+/// Reads Kubernetes manifests (YAML streams, JSON, `kind: List`) into `KubeObject`s.
+///
+/// Input whose first non-blank character is `{` or `[` is read as JSON with Foundation's
+/// `JSONDecoder` (fast for large `kubectl get -o json` dumps); anything else as a YAML stream
+/// (documents separated by `---`) with Yams. Unknown fields are ignored, objects of other kinds
+/// are skipped and listed, empty documents are skipped. The call is all or nothing: the first
+/// bad document makes it throw, naming source, document and field.
+public enum ManifestDecoder {
+    /// Decodes manifest bytes (UTF-8).
+    public static func decode(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits()) throws(ManifestError) -> ManifestContents {
+        guard data.count <= limits.maxBytes else {
+            throw ManifestError(source: source, document: 0, field: "", message: "input is \(data.count) bytes, more than the limit of \(limits.maxBytes)")
+        }
+        let result: Result<ManifestContents, ManifestError> = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            return Result { () throws(ManifestError) in try decode(bytes: bytes, data: data, source: source, limits: limits) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes manifest text.
+    public static func decode(_ text: String, source: String, limits: ManifestLimits = ManifestLimits()) throws(ManifestError) -> ManifestContents {
+        try decode(Data(text.utf8), source: source, limits: limits)
+    }
+
+    /// Decodes manifest bytes.
+    public static func decode(_ bytes: [UInt8], source: String, limits: ManifestLimits = ManifestLimits()) throws(ManifestError) -> ManifestContents {
+        try decode(Data(bytes), source: source, limits: limits)
+    }
+
+    private static func decode(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 } // UTF-8 BOM
+        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        if start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
+            return try decodeJSON(bytes: bytes, data: data.dropFirst(start), source: source, limits: limits)
+        }
+        return try decodeYAML(bytes: bytes, source: source, limits: limits)
+    }
+
+    private static func decodeJSON(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
+        guard InputSafety.jsonDepth(bytes, limit: limits.maxDepth) else {
+            throw ManifestError(source: source, document: 0, field: "", message: "JSON nesting is deeper than \(limits.maxDepth) levels")
+        }
+        do {
+            let doc = try JSONDecoder().decode(ManifestDocument.self, from: data)
+            return ManifestContents(objects: doc.objects, skippedKinds: doc.skipped)
+        } catch let error as DecodingError {
+            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty, let underlying = ctx.underlyingError {
+                throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(underlying))")
+            }
+            throw ManifestError(source: source, document: 0, decoding: error)
+        } catch {
+            throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(error))")
+        }
+    }
+
+    private static func decodeYAML(bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
+        if let problem = InputSafety.scanYAML(bytes, limits: limits) {
+            throw ManifestError(source: source, document: problem.document, field: "", message: problem.message)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ManifestError(source: source, document: 0, field: "", message: "input is not valid UTF-8")
+        }
+        var contents = ManifestContents()
+        var document = 0
+        do {
+            let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .utf8)
+            let decoder = YAMLDecoder()
+            while let node = try parser.nextRoot() {
+                defer { document += 1 }
+                if case .scalar(let s) = node, s.string.isEmpty || node.null != nil { continue }
+                if let problem = InputSafety.checkYAML(node, limits: limits) {
+                    throw ManifestError(source: source, document: document, field: "", message: problem)
+                }
+                do {
+                    let doc = try decoder.decode(ManifestDocument.self, from: node)
+                    contents.objects += doc.objects
+                    contents.skippedKinds += doc.skipped
+                } catch let error as DecodingError {
+                    throw ManifestError(source: source, document: document, decoding: error)
+                }
+            }
+        } catch let error as ManifestError {
+            throw error
+        } catch let error as YamlError {
+            throw ManifestError(source: source, document: document, field: "", message: describe(error))
+        } catch {
+            throw ManifestError(source: source, document: document, field: "", message: "\(error)")
+        }
+        return contents
+    }
+
+    /// A one-line description of a parser error.
+    private static func describe(_ error: any Error) -> String {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                 .composer(let context, let problem, let mark, _):
+                let ctx = context.map { "\($0.text) " } ?? ""
+                return "YAML syntax error at line \(mark.line), column \(mark.column): \(ctx)\(problem)"
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                return "duplicate mapping keys \(duplicates.joined(separator: ", ")) at line \(context.mark.line)"
+            case .reader(let problem, let offset, _, _):
+                return "YAML reader error at offset \(offset ?? 0): \(problem)"
+            default:
+                return "\(yaml)"
+            }
+        }
+        let ns = error as NSError
+        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+        return "\(error)"
+    }
+}

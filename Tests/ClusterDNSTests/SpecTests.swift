@@ -1,0 +1,155 @@
+import Testing
+import DNSModel
+import DNSWire
+import ClusterModel
+@testable import ClusterDNS
+
+/// One row of a table test: a question and the expected rcode and record sets, in zone-file text.
+struct Case: CustomTestStringConvertible, Sendable {
+    var name: String
+    var type: RecordType
+    var rcode: ResponseCode = .noError
+    var answer: [String] = []
+    var additional: [String]? = nil
+    var testDescription: String { "\(name) \(type)" }
+}
+
+@Suite("Kubernetes DNS specification 1.1.0")
+struct SpecTests {
+    static let cases: [Case] = [
+        // §2.1 schema version
+        Case(name: "dns-version.cluster.local.", type: .txt, answer: ["dns-version.cluster.local. 5 IN TXT \"1.1.0\""]),
+        Case(name: "dns-version.cluster.local.", type: .a),
+        // §2.3.1 ClusterIP A/AAAA; dual stack; NodePort answers like ClusterIP
+        Case(name: "svc1.testns.svc.cluster.local.", type: .a, answer: ["svc1.testns.svc.cluster.local. 5 IN A 10.0.0.1"]),
+        Case(name: "svc1.testns.svc.cluster.local.", type: .aaaa),
+        Case(name: "svc-dual-stack.testns.svc.cluster.local.", type: .a, answer: ["svc-dual-stack.testns.svc.cluster.local. 5 IN A 10.0.0.3"]),
+        Case(name: "svc-dual-stack.testns.svc.cluster.local.", type: .aaaa, answer: ["svc-dual-stack.testns.svc.cluster.local. 5 IN AAAA 10::3"]),
+        // §2.3.2 SRV for a named port, target the service, address in additional
+        Case(name: "_http._tcp.svc1.testns.svc.cluster.local.", type: .srv,
+             answer: ["_http._tcp.svc1.testns.svc.cluster.local. 5 IN SRV 0 100 80 svc1.testns.svc.cluster.local."],
+             additional: ["svc1.testns.svc.cluster.local. 5 IN A 10.0.0.1"]),
+        Case(name: "_http._udp.svc1.testns.svc.cluster.local.", type: .srv, rcode: .nxDomain),
+        Case(name: "_nope._tcp.svc1.testns.svc.cluster.local.", type: .srv, rcode: .nxDomain),
+        Case(name: "_http._tcp.svc1.testns.svc.cluster.local.", type: .a),
+        Case(name: "_tcp.svc1.testns.svc.cluster.local.", type: .a),          // empty non-terminal
+        // §2.4.1 headless A/AAAA: every ready endpoint; not-ready left out
+        Case(name: "hdls1.testns.svc.cluster.local.", type: .a, answer: [
+            "hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.2", "hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.3",
+            "hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.4", "hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.5"]),
+        Case(name: "hdls1.testns.svc.cluster.local.", type: .aaaa, answer: [
+            "hdls1.testns.svc.cluster.local. 5 IN AAAA 5678:abcd::1", "hdls1.testns.svc.cluster.local. 5 IN AAAA 5678:abcd::2"]),
+        Case(name: "empty-headless.testns.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        // per-endpoint names: hostname, or dashed address
+        Case(name: "dup-name.hdls1.testns.svc.cluster.local.", type: .a, answer: [
+            "dup-name.hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.4", "dup-name.hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.5"]),
+        Case(name: "172-0-0-2.hdls1.testns.svc.cluster.local.", type: .a, answer: ["172-0-0-2.hdls1.testns.svc.cluster.local. 5 IN A 172.0.0.2"]),
+        Case(name: "5678-abcd--1.hdls1.testns.svc.cluster.local.", type: .aaaa, answer: ["5678-abcd--1.hdls1.testns.svc.cluster.local. 5 IN AAAA 5678:abcd::1"]),
+        Case(name: "172-0-0-9.hdls1.testns.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "web-0.web.testns.svc.cluster.local.", type: .a, answer: ["web-0.web.testns.svc.cluster.local. 5 IN A 10.1.0.10"]),
+        Case(name: "web-1.web.testns.svc.cluster.local.", type: .a, rcode: .nxDomain),     // not ready
+        Case(name: "web-0.web.testns.svc.cluster.local.", type: .aaaa),
+        // §2.4.2 headless SRV: one per ready endpoint × named port, target the endpoint name
+        Case(name: "_http._tcp.web.testns.svc.cluster.local.", type: .srv,
+             answer: ["_http._tcp.web.testns.svc.cluster.local. 5 IN SRV 0 100 8080 web-0.web.testns.svc.cluster.local."],
+             additional: ["web-0.web.testns.svc.cluster.local. 5 IN A 10.1.0.10"]),
+        Case(name: "_http._tcp.hdls1.testns.svc.cluster.local.", type: .srv, answer: [
+            "_http._tcp.hdls1.testns.svc.cluster.local. 5 IN SRV 0 16 80 172-0-0-2.hdls1.testns.svc.cluster.local.",
+            "_http._tcp.hdls1.testns.svc.cluster.local. 5 IN SRV 0 16 80 172-0-0-3.hdls1.testns.svc.cluster.local.",
+            "_http._tcp.hdls1.testns.svc.cluster.local. 5 IN SRV 0 16 80 dup-name.hdls1.testns.svc.cluster.local.",
+            "_http._tcp.hdls1.testns.svc.cluster.local. 5 IN SRV 0 16 80 5678-abcd--1.hdls1.testns.svc.cluster.local.",
+            "_http._tcp.hdls1.testns.svc.cluster.local. 5 IN SRV 0 16 80 5678-abcd--2.hdls1.testns.svc.cluster.local."]),
+        Case(name: "hdlsprtls.testns.svc.cluster.local.", type: .a, answer: ["hdlsprtls.testns.svc.cluster.local. 5 IN A 172.0.0.20"]),
+        Case(name: "hdlsprtls.testns.svc.cluster.local.", type: .srv),
+        // §2.5 ExternalName: CNAME; in-zone target chased
+        Case(name: "external.testns.svc.cluster.local.", type: .cname, answer: ["external.testns.svc.cluster.local. 5 IN CNAME ext.interwebs.test."]),
+        Case(name: "external.testns.svc.cluster.local.", type: .a, answer: ["external.testns.svc.cluster.local. 5 IN CNAME ext.interwebs.test."]),
+        Case(name: "external-to-service.testns.svc.cluster.local.", type: .a, answer: [
+            "external-to-service.testns.svc.cluster.local. 5 IN CNAME svc1.testns.svc.cluster.local.",
+            "svc1.testns.svc.cluster.local. 5 IN A 10.0.0.1"]),
+        Case(name: "external.testns.svc.cluster.local.", type: .srv, answer: ["external.testns.svc.cluster.local. 5 IN CNAME ext.interwebs.test."]),
+        // NXDOMAIN vs NODATA (RFC 2308), empty non-terminals
+        Case(name: "nope.testns.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "svc1.nons.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "testns.svc.cluster.local.", type: .a),
+        Case(name: "nons.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "svc.cluster.local.", type: .a),
+        Case(name: "cluster.local.", type: .a),
+        Case(name: "a.b.svc1.testns.svc.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "*.testns.svc.cluster.local.", type: .srv, rcode: .nxDomain),           // no wildcards
+        Case(name: "whatever.cluster.local.", type: .a, rcode: .nxDomain),
+        // pod records, insecure mode
+        Case(name: "10-1-2-3.testns.pod.cluster.local.", type: .a, answer: ["10-1-2-3.testns.pod.cluster.local. 5 IN A 10.1.2.3"]),
+        Case(name: "fd00--1.testns.pod.cluster.local.", type: .aaaa, answer: ["fd00--1.testns.pod.cluster.local. 5 IN AAAA fd00::1"]),
+        Case(name: "blah.testns.pod.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "10-1-2-3.nons.pod.cluster.local.", type: .a, rcode: .nxDomain),
+        Case(name: "testns.pod.cluster.local.", type: .a),
+    ]
+
+    @Test(arguments: cases)
+    func answers(_ c: Case) throws {
+        let snap = try snapshot()
+        let got = ask(c.name, c.type, in: snap)
+        #expect(got.rcode == c.rcode)
+        #expect(Set(got.answer) == Set(try c.answer.map { try ResourceRecord(presentation: $0) }))
+        if let additional = c.additional {
+            #expect(Set(got.additional) == Set(try additional.map { try ResourceRecord(presentation: $0) }))
+        }
+        if got.answer.isEmpty {
+            #expect(got.authority.map(\.type) == [.soa], "negative answers carry the SOA (RFC 2308 §3)")
+            if case .soa(let soa)? = got.authority.first?.data { #expect(soa.minimum == 5) }
+        }
+    }
+
+    @Test("question case is echoed in owner names (A0.2)")
+    func caseInsensitive() throws {
+        let got = ask("SvC1.TeStNs.SvC.cLuStEr.LoCaL.", .a, in: try snapshot())
+        #expect(got.answer.map(\.name.description) == ["SvC1.TeStNs.SvC.cLuStEr.LoCaL."])
+        #expect(got.answer.first?.data == .a(IPv4Address(10, 0, 0, 1)))
+    }
+
+    @Test("PTR for cluster IPs and every ready endpoint (§2.3.3, §2.4.3)")
+    func reverse() throws {
+        let snap = try snapshot()
+        func ptr(_ name: String) -> Answer { zone.reverseAnswer(Question(name: DomainName(name)!, type: .ptr), in: snap) }
+        #expect(Set(ptr("1.0.0.10.in-addr.arpa.").answer) == (try rrs("1.0.0.10.in-addr.arpa. 5 IN PTR svc1.testns.svc.cluster.local.")))
+        #expect(Set(ptr("2.0.0.172.in-addr.arpa.").answer) == (try rrs("2.0.0.172.in-addr.arpa. 5 IN PTR 172-0-0-2.hdls1.testns.svc.cluster.local.")))
+        #expect(Set(ptr("10.0.1.10.in-addr.arpa.").answer) == (try rrs("10.0.1.10.in-addr.arpa. 5 IN PTR web-0.web.testns.svc.cluster.local.")))
+        let v6 = IPv6Address("10::3")!.reverseName.description
+        #expect(Set(ptr(v6).answer) == (try rrs("\(v6) 5 IN PTR svc-dual-stack.testns.svc.cluster.local.")))
+        #expect(ptr("11.0.1.10.in-addr.arpa.").rcode == .nxDomain)       // not-ready pod
+        #expect(ptr("9.9.9.9.in-addr.arpa.").rcode == .nxDomain)
+    }
+
+    @Test("pods verified answers only existing pods; disabled answers none (C8)")
+    func podModes() throws {
+        let snap = try snapshot()
+        let verified = ClusterZone(podMode: .verified)
+        #expect(ask("10-1-0-10.testns.pod.cluster.local.", .a, zone: verified, in: snap).answer.count == 1)
+        #expect(ask("10-1-2-3.testns.pod.cluster.local.", .a, zone: verified, in: snap).rcode == .nxDomain)
+        let disabled = ClusterZone(podMode: .disabled)
+        #expect(ask("10-1-0-10.testns.pod.cluster.local.", .a, zone: disabled, in: snap).rcode == .nxDomain)
+    }
+
+    @Test("apex SOA and NS")
+    func apex() throws {
+        let snap = try snapshot()
+        #expect(ask("cluster.local.", .soa, in: snap).answer.map(\.type) == [.soa])
+        #expect(ask("cluster.local.", .ns, in: snap).answer == [ResourceRecord(name: "cluster.local.", ttl: 5, data: .ns("ns.dns.cluster.local."))])
+    }
+
+    @Test("every record of the zone is answered exactly by a query for its name and type")
+    func enumerationMatchesAnswers() throws {
+        let snap = try snapshot()
+        let all = zone.records(in: snap)
+        #expect(all.first?.type == .soa)
+        var grouped: [Question: Set<ResourceRecord>] = [:]
+        for rr in all { grouped[Question(name: rr.name, type: rr.type), default: []].insert(rr) }
+        #expect(grouped.count > 30)
+        for (q, expected) in grouped {
+            let got = zone.answer(q, in: snap)
+            #expect(got.rcode == .noError, "\(q.name) \(q.type)")
+            #expect(Set(got.answer.filter { $0.type == q.type && $0.name == q.name }) == expected, "\(q.name) \(q.type)")
+        }
+    }
+}

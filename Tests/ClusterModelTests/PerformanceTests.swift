@@ -1,0 +1,48 @@
+import ClusterModel
+import DNSModel
+import Foundation
+import Testing
+
+/// Large-scale timings; run with `CLUSTERMODEL_PERF=1 swift test -c release --filter PerformanceTests`.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["CLUSTERMODEL_PERF"] == "1"))
+struct PerformanceTests {
+    @Test func decode200kObjectsFromJSON() throws {
+        var items: [String] = []
+        for i in 0..<200_000 {
+            items.append(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p-\#(i)","namespace":"ns-\#(i % 100)","labels":{"app":"a\#(i % 20000)"}},"spec":{"containers":[{"name":"c","ports":[{"name":"http","containerPort":8080}]}]},"status":{"phase":"Running","podIP":"10.\#(i / 65536).\#(i / 256 % 256).\#(i % 256)","conditions":[{"type":"Ready","status":"True"}]}}"#)
+        }
+        let data = Data(("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" + items.joined(separator: ",") + "]}").utf8)
+        let clock = ContinuousClock()
+        var count = 0
+        let t = try clock.measure { count = try ManifestDecoder.decode(data, source: "big.json").objects.count }
+        print("decode 200k pods (\(data.count / 1_000_000) MB JSON): \(t)")
+        #expect(count == 200_000)
+    }
+
+    @Test func onePodChangeAtOneMillionPods() {
+        let store = ClusterStore()
+        var batch: [ClusterChange] = []
+        batch.reserveCapacity(1_100_000)
+        for s in 0..<100_000 {
+            batch.append(.upsert(.service(KubeService(name: "svc-\(s)", namespace: "ns-\(s % 100)", clusterIP: "10.96.\(s / 250 % 256).\(s % 250)",
+                                                      ports: [.init(name: "http", port: 80)], selector: ["app": "a\(s)"]))))
+            for p in 0..<10 {
+                let n = s * 10 + p
+                batch.append(.upsert(.pod(KubePod(name: "p-\(s)-\(p)", namespace: "ns-\(s % 100)", labels: ["app": "a\(s)", "tier": "t\(p)"],
+                                                  podIPs: [.v4(IPv4Address(10, UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)))]))))
+            }
+        }
+        let clock = ContinuousClock()
+        let load = clock.measure { store.apply(batch) }
+        print("initial load of 100k services + 1M pods: \(load)")
+        let n = 1000
+        let t = clock.measure {
+            for i in 0..<n {
+                store.apply([.upsert(.pod(KubePod(name: "p-7-3", namespace: "ns-7", labels: ["app": "a7", "tier": "t3"],
+                                                  podIPs: [.v4(IPv4Address(10, 0, 0, 73))], ready: i % 2 == 0)))])
+            }
+        }
+        print("one pod change at 1M pods: \(t / n) per batch")
+        #expect(t / n < .milliseconds(1))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import DNSModel
+import DNSServer
+import ClusterDNSRuntime
+
+/// The real server, queried with dig and drill over UDP and TCP.
+@Suite("Server answers real clients", .serialized)
+struct DigTests {
+    @Test("StatefulSet pod names, headless sets, ClusterIP, SRV, PTR, ExternalName over UDP and TCP")
+    func demoCluster() async throws {
+        try await withServer { server in
+            let port = server.port
+            for transport in ["+notcp", "+tcp"] {
+                #expect(try digShort(port, transport, "web-0.web.default.svc.cluster.local") == ["10.244.1.10"])
+                #expect(try digShort(port, transport, "web.default.svc.cluster.local") == ["10.244.1.10", "10.244.1.11"])
+                #expect(try digShort(port, transport, "api.shop.svc.cluster.local") == ["10.96.0.10"])
+                #expect(try digShort(port, transport, "frontend.shop.svc.cluster.local", "AAAA") == ["fd00:96::20"])
+                #expect(try digShort(port, transport, "_http._tcp.web.default.svc.cluster.local", "SRV")
+                        == ["0 50 8080 web-0.web.default.svc.cluster.local.", "0 50 8080 web-1.web.default.svc.cluster.local."])
+                #expect(try digShort(port, transport, "-x", "10.96.0.10") == ["api.shop.svc.cluster.local."])
+                #expect(try digShort(port, transport, "dns-version.cluster.local", "TXT") == ["\"1.1.0\""])
+                #expect(try digShort(port, transport, "10-244-2-20.workers.shop.svc.cluster.local") == ["10.244.2.20"])
+                #expect(try digShort(port, transport, "api-alias.default.svc.cluster.local")
+                        == ["10.96.0.10", "api.shop.svc.cluster.local."])
+            }
+            let nx = try dig(port, "web-2.web.default.svc.cluster.local")
+            #expect(digStatus(nx) == "NXDOMAIN")
+            #expect(digFlags(nx).contains("aa"))
+            #expect(nx.contains("AUTHORITY: 1"))
+            let nodata = try dig(port, "api.shop.svc.cluster.local", "MX")
+            #expect(digStatus(nodata) == "NOERROR")
+            #expect(nodata.contains("ANSWER: 0"))
+            let mixed = try dig(port, "WeB-0.wEb.DeFault.SVC.cluster.LOCAL")
+            #expect(digAnswers(mixed) == ["WeB-0.wEb.DeFault.SVC.cluster.LOCAL. A 10.244.1.10"])
+            #expect(digStatus(try dig(port, "www.example.org")) == "REFUSED")
+            #expect(try digShort(port, "www.example.test") == ["192.0.2.10"])
+            #expect(try digShort(port, "registry.cluster.local") == ["10.96.100.1"])
+        }
+    }
+
+    @Test("drill over UDP and TCP")
+    func drill() async throws {
+        try await withServer { server in
+            for flag in ["-u", "-t"] {
+                let out = try run("drill", [flag, "-p", "\(server.port)", "@127.0.0.1", "web-1.web.default.svc.cluster.local", "A"]).stdout
+                #expect(out.contains("rcode: NOERROR"))
+                #expect(out.contains("10.244.1.11"))
+                let srv = try run("drill", [flag, "-p", "\(server.port)", "@127.0.0.1", "_metrics._tcp.workers.shop.svc.cluster.local", "SRV"]).stdout
+                #expect(srv.contains("9100 10-244-2-20.workers.shop.svc.cluster.local."))
+            }
+        }
+    }
+
+    @Test("our own client, several queries pipelined on one TCP connection")
+    func ownClient() async throws {
+        try await withServer { server in
+            let client = DNSClient(port: server.port)
+            let reply = try client.exchange(.query("web-0.web.default.svc.cluster.local.", .a, id: 42))
+            #expect(reply.id == 42)
+            #expect(reply.authoritative)
+            #expect(reply.answers.map(\.data) == [.a(IPv4Address(10, 244, 1, 10))])
+            let tcp = try client.exchange(.query("kubernetes.default.svc.cluster.local.", .a, id: 7), tcp: true)
+            #expect(tcp.answers.map(\.data) == [.a(IPv4Address(10, 96, 0, 1))])
+            #expect(tcp.edns?.udpPayloadSize == 1232)
+        }
+    }
+}

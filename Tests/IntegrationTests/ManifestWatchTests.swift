@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import DNSModel
+import DNSServer
+import ClusterDNSRuntime
+
+/// Manifest files are watched: create, change, break and remove are reflected within a second.
+@Suite("Manifest watch")
+struct ManifestWatchTests {
+    /// Polls `condition` every 50 ms for up to `seconds` (bounded waiting, not a fixed sleep).
+    func eventually(within seconds: Double = 3, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try condition()
+    }
+
+    func service(_ name: String, ip: String) -> String {
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: \(name), namespace: default}
+        spec: {clusterIP: \(ip), ports: [{name: http, port: 80}]}
+        """
+    }
+
+    @Test("create, change, break, remove")
+    func lifecycle() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdns-watch-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("svc.yaml")
+        try await withServer(manifests: [dir.path], zones: nil) { server in
+            let client = DNSClient(port: server.port)
+            func answer() throws -> [RData] {
+                try client.exchange(.query("watched.default.svc.cluster.local.", .a)).answers.map(\.data)
+            }
+            #expect(try answer().isEmpty)
+            let started = ContinuousClock.now
+            try service("watched", ip: "10.50.0.1").write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try answer() == [.a(IPv4Address(10, 50, 0, 1))] })
+            #expect(ContinuousClock.now - started < .seconds(1))
+            try service("watched", ip: "10.50.0.2").write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try answer() == [.a(IPv4Address(10, 50, 0, 2))] })
+            // A broken file keeps its last good content.
+            try "kind: Service\nmetadata: {name: watched}\nspec: {clusterIP: not-an-ip}\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { server.manifests?.currentErrors[file.path] != nil })
+            #expect(try answer() == [.a(IPv4Address(10, 50, 0, 2))])
+            let error = server.manifests?.currentErrors[file.path] ?? ""
+            #expect(error.contains("svc.yaml"))
+            #expect(error.contains("spec.clusterIP"))
+            try FileManager.default.removeItem(at: file)
+            #expect(try await eventually { try answer().isEmpty })
+        }
+    }
+}
