@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
@@ -35,10 +38,20 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "ClusterDNSAdmin", dependencies: [
+            "ClusterDNS", "ClusterModel", "DNSModel", "DNSWire",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "ClusterDNSRuntime", dependencies: [
-            "ClusterDNS", "ClusterModel", "DNSModel", "DNSWire", "DNSServer",
+            "ClusterDNS", "ClusterModel", "DNSModel", "DNSWire", "DNSServer", "ClusterDNSAdmin",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -52,7 +65,7 @@ let package = Package(
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel",
+            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS",
         ]),
     ]
 )
