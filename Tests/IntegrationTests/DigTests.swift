@@ -36,6 +36,8 @@ struct DigTests {
             #expect(digStatus(try dig(port, "www.example.org")) == "REFUSED")
             #expect(try digShort(port, "www.example.test") == ["192.0.2.10"])
             #expect(try digShort(port, "registry.cluster.local") == ["10.96.100.1"])
+            // An ExternalName whose target is in a static zone we serve gets the target's records.
+            #expect(try digShort(port, "search.default.svc.cluster.local") == ["192.0.2.10", "www.example.test."])
         }
     }
 
