@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import NIOExtras
@@ -24,9 +27,13 @@ public final class DNSServer: Sendable {
                                             responder: responder, group: group, logger: logger)
                 channels.append(tcp)
                 let actual = tcp.localAddress?.port ?? port
-                let udp = try await bindUDP(host: host, port: actual, responder: responder,
-                                            group: group, logger: logger)
-                channels.append(udp)
+                // One UDP socket per event loop on the same port (SO_REUSEPORT): the kernel spreads
+                // datagrams over them, so every core answers UDP in place.
+                for loop in group.makeIterator() {
+                    let udp = try await bindUDP(host: host, port: actual, responder: responder,
+                                                group: loop, logger: logger)
+                    channels.append(udp)
+                }
                 bound.append((host, actual))
             }
         } catch {
@@ -40,6 +47,7 @@ public final class DNSServer: Sendable {
                         group: any EventLoopGroup, logger: Logger) async throws -> any Channel {
         try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
             // recvmmsg: 16 datagrams per read; the allocator must hold 16 maximum-size slots.
             .channelOption(.datagramVectorReadMessageCount, value: 16)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 4096))
