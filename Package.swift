@@ -61,6 +61,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // libFuzzer harnesses (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain
+        // build makes corpus replayers).
+        .executableTarget(name: "FuzzQuery", dependencies: ["ClusterDNS", "ClusterModel", "DNSWire", "DNSModel"],
+                          path: "Fuzz/FuzzQuery"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["ClusterModel"], path: "Fuzz/FuzzManifest"),
+        .executableTarget(name: "FuzzZone", dependencies: ["DNSWire", "DNSModel"], path: "Fuzz/FuzzZone"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),

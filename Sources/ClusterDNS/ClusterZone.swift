@@ -92,7 +92,14 @@ public struct ClusterZone: Sendable {
             switch type {
             case .soa, .any: return .records([soa(in: view.snapshot).renamed(owner)])
             case .ns:
-                return .records(nsRecords().map { $0.renamed(owner) })
+                // Glue: the name servers' addresses when the zone file has them (CoreDNS `ns.go`).
+                var glue: [ResourceRecord] = []
+                for rr in nsRecords() {
+                    if case .ns(let target) = rr.data, let overlay {
+                        glue += overlay.records(at: target, type: .a) + overlay.records(at: target, type: .aaaa)
+                    }
+                }
+                return .records(nsRecords().map { $0.renamed(owner) }, additional: glue)
             default: return .records([])
             }
         case .dnsVersion:

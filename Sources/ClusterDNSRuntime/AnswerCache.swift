@@ -1,0 +1,58 @@
+import Synchronization
+
+/// Memoises encoded replies for one snapshot generation. The reply of the pure core is a function
+/// of the query bytes (without the ID), the transport and the snapshot, so a reply cached under
+/// the current generation is exactly what recomputing it would give: answers are never stale.
+/// A new generation empties a shard the first time it is touched.
+final class AnswerCache: Sendable {
+    struct Key: Hashable, Sendable {
+        /// The query from byte 2 on (flags, counts, question, OPT), and the transport.
+        var bytes: [UInt8]
+        var tcp: Bool
+    }
+
+    struct Shard: ~Copyable {
+        var generation: UInt64 = 0
+        var entries: [Key: [UInt8]] = [:]
+    }
+
+    private let shards: [Mutex<Shard>]
+    private let maxEntriesPerShard: Int
+
+    /// A cache of at most `capacity` replies.
+    init(capacity: Int = 100_000, shardCount: Int = 16) {
+        shards = (0..<shardCount).map { _ in Mutex(Shard()) }
+        maxEntriesPerShard = max(1, capacity / shardCount)
+    }
+
+    /// The key of a query, or nil when it is not worth caching (too large, or too short to be one).
+    static func key(_ query: [UInt8], tcp: Bool) -> Key? {
+        guard query.count >= 12, query.count <= 512 else { return nil }
+        return Key(bytes: Array(query[2...]), tcp: tcp)
+    }
+
+    /// The cached reply for `key` under `generation`, with the query's ID patched in.
+    func reply(for key: Key, generation: UInt64, id: (UInt8, UInt8)) -> [UInt8]? {
+        let shard = shards[abs(key.hashValue % shards.count)]
+        guard var hit = shard.withLock({ s -> [UInt8]? in
+            s.generation == generation ? s.entries[key] : nil
+        }) else { return nil }
+        hit[0] = id.0
+        hit[1] = id.1
+        return hit
+    }
+
+    /// Stores a reply computed from the snapshot of `generation`.
+    func store(_ reply: [UInt8], for key: Key, generation: UInt64) {
+        let shard = shards[abs(key.hashValue % shards.count)]
+        shard.withLock { s in
+            if s.generation != generation {
+                guard generation > s.generation else { return }      // a late writer of an old snapshot
+                s.generation = generation
+                s.entries.removeAll(keepingCapacity: true)
+            }
+            if s.entries.count >= maxEntriesPerShard { s.entries.removeAll(keepingCapacity: true) }
+            s.entries[key] = reply
+        }
+    }
+}
