@@ -11,17 +11,23 @@ final class AnswerCache: Sendable {
         var tcp: Bool
     }
 
-    struct Shard: ~Copyable {
+    struct Shard {
         var generation: UInt64 = 0
         var entries: [Key: [UInt8]] = [:]
     }
 
-    private let shards: [Mutex<Shard>]
+    /// One lock-protected part of the cache (a Mutex cannot live in an array by itself).
+    final class Box: Sendable {
+        let state = Mutex(Shard())
+        func withLock<T>(_ body: (inout Shard) -> T) -> T { state.withLock { body(&$0) } }
+    }
+
+    private let shards: [Box]
     private let maxEntriesPerShard: Int
 
     /// A cache of at most `capacity` replies.
     init(capacity: Int = 100_000, shardCount: Int = 16) {
-        shards = (0..<shardCount).map { _ in Mutex(Shard()) }
+        shards = (0..<shardCount).map { _ in Box() }
         maxEntriesPerShard = max(1, capacity / shardCount)
     }
 

@@ -1,0 +1,365 @@
+import Foundation
+import Synchronization
+import ClusterModel
+
+/// One HTTP request as the admin API sees it (independent of the HTTP framework).
+public struct AdminRequest: Sendable {
+    public var method: String
+    /// The path, without the query.
+    public var path: String
+    /// The `Content-Type` header.
+    public var contentType: String?
+    /// The `Authorization` header.
+    public var authorization: String?
+    /// Reads the body, at most `limit` bytes; throws `KubeStatus` 413 beyond that.
+    public var readBody: @Sendable (_ limit: Int) async throws -> [UInt8]
+
+    public init(method: String, path: String, contentType: String? = nil, authorization: String? = nil,
+                readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8] = { _ in [] }) {
+        self.method = method; self.path = path; self.contentType = contentType
+        self.authorization = authorization; self.readBody = readBody
+    }
+}
+
+/// One HTTP answer.
+public struct AdminResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String = "application/json", headers: [(String, String)] = [], body: [UInt8]) {
+        self.status = status; self.contentType = contentType; self.headers = headers; self.body = body
+    }
+
+    static func status(_ s: KubeStatus) -> AdminResponse {
+        var headers: [(String, String)] = []
+        if s.code == 401 { headers.append(("WWW-Authenticate", #"Bearer realm="clusterdns""#)) }
+        return AdminResponse(status: s.code, headers: headers, body: s.json)
+    }
+
+    static func text(_ status: Int, _ text: String) -> AdminResponse {
+        AdminResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
+    }
+}
+
+/// What a path names.
+enum AdminRoute: Equatable {
+    case healthz, readyz, metrics, apply
+    /// One object; `namespace` is empty for Namespaces.
+    case object(ObjectKind, namespace: String, name: String)
+    /// A collection; `namespace` nil means every namespace.
+    case collection(ObjectKind, namespace: String?)
+
+    /// The methods the route accepts.
+    var methods: [String] {
+        switch self {
+        case .healthz, .readyz, .metrics: ["GET"]
+        case .apply: ["POST"]
+        case .object: ["GET", "PUT", "DELETE"]
+        case .collection(let kind, let ns): ns != nil || kind == .namespace ? ["GET", "POST"] : ["GET"]
+        }
+    }
+
+    /// Parses a request path (a trailing slash is ignored; segments are percent-decoded).
+    static func parse(_ path: String) -> AdminRoute? {
+        let s = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        switch s.count {
+        case 1:
+            switch s[0] {
+            case "healthz", "livez": return .healthz
+            case "readyz": return .readyz
+            case "metrics": return .metrics
+            case "apply": return .apply
+            default: return nil
+            }
+        default: break
+        }
+        let rest: ArraySlice<String>
+        let group: String
+        if s.count >= 3, s[0] == "api", s[1] == "v1" {
+            rest = s[2...]; group = "v1"
+        } else if s.count >= 4, s[0] == "apis", s[1] == "discovery.k8s.io", s[2] == "v1" {
+            rest = s[3...]; group = "discovery.k8s.io/v1"
+        } else {
+            return nil
+        }
+        func kind(_ resource: String) -> ObjectKind? {
+            guard let k = ObjectKind(resource: resource), k.apiVersion == group, resource == k.resource else { return nil }
+            return k
+        }
+        let r = Array(rest)
+        switch r.count {
+        case 1:
+            guard let k = kind(r[0]) else { return nil }
+            return .collection(k, namespace: nil)
+        case 2:
+            guard group == "v1", r[0] == "namespaces" else { return nil }
+            return .object(.namespace, namespace: "", name: r[1])
+        case 3:
+            guard r[0] == "namespaces", let k = kind(r[2]), k.isNamespaced else { return nil }
+            return .collection(k, namespace: r[1])
+        case 4:
+            guard r[0] == "namespaces", let k = kind(r[2]), k.isNamespaced else { return nil }
+            return .object(k, namespace: r[1], name: r[3])
+        default:
+            return nil
+        }
+    }
+}
+
+/// The admin HTTP API: the object API in Kubernetes REST shape, `/apply`, probes and metrics.
+///
+/// Writes go to the store with source `api` and return only after the snapshot containing them
+/// is published (read-your-writes). API writes are serialised among themselves so that
+/// created/replaced and deleted/not-found answers are exact.
+public final class AdminAPI: Sendable {
+    let store: ClusterStore
+    let options: AdminOptions
+    let metrics: ClusterDNSMetrics?
+    let waitingFor: @Sendable () -> [String]
+    private let writeLock = Mutex<Void>(())
+
+    /// - Parameters:
+    ///   - waitingFor: the sources that have not loaded once yet (empty when ready).
+    public init(store: ClusterStore, options: AdminOptions, metrics: ClusterDNSMetrics?,
+                waitingFor: @escaping @Sendable () -> [String]) {
+        self.store = store; self.options = options; self.metrics = metrics; self.waitingFor = waitingFor
+    }
+
+    /// Answers one request.
+    public func handle(_ request: AdminRequest) async -> AdminResponse {
+        let received = ContinuousClock.now
+        guard let route = AdminRoute.parse(request.path) else {
+            return .status(.notFound("the server could not find the requested resource: \(request.path)"))
+        }
+        let method = request.method.uppercased()
+        guard route.methods.contains(method) else {
+            var r = AdminResponse.status(.methodNotAllowed(method, request.path, allowed: route.methods))
+            r.headers.append(("Allow", route.methods.joined(separator: ", ")))
+            return r
+        }
+        let isWrite = method != "GET"
+        if let token = options.token, isWrite || (options.authScope == .all && route != .healthz && route != .readyz) {
+            guard Self.authorized(request.authorization, token: token) else { return .status(.unauthorized) }
+        }
+        if isWrite, options.readOnly { return .status(.readOnly) }
+        do {
+            switch route {
+            case .healthz:
+                return .text(200, "ok\n")
+            case .readyz:
+                let waiting = waitingFor()
+                return waiting.isEmpty ? .text(200, "ok\n")
+                    : .text(503, "not ready: waiting for \(waiting.sorted().joined(separator: ", ")) to load\n")
+            case .metrics:
+                guard let metrics else { return .text(200, "") }
+                return AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                     body: metrics.render(snapshot: store.snapshot))
+            case .collection(let kind, let namespace) where method == "GET":
+                return list(kind, namespace: namespace)
+            case .object(let kind, let namespace, let name) where method == "GET":
+                let key = ObjectKey(kind: kind, namespace: namespace, name: name)
+                guard let object = store.snapshot.object(key) else { throw Self.missing(key) }
+                return AdminResponse(status: 200, body: try Self.encode(object))
+            case .object(let kind, let namespace, let name) where method == "DELETE":
+                return try delete(ObjectKey(kind: kind, namespace: namespace, name: name), received: received)
+            case .object(let kind, let namespace, let name):
+                let objects = try await decodeBody(request)
+                return try put(objects, kind: kind, namespace: namespace, name: name, create: false, received: received)
+            case .collection(let kind, let namespace):
+                let objects = try await decodeBody(request)
+                return try put(objects, kind: kind, namespace: namespace ?? "", name: nil, create: true, received: received)
+            case .apply:
+                let objects = try await decodeBody(request)
+                return try apply(objects, received: received)
+            }
+        } catch let status as KubeStatus {
+            return .status(status)
+        } catch {
+            return .status(KubeStatus(code: 500, reason: "InternalError", message: "\(error)"))
+        }
+    }
+
+    // MARK: Reads
+
+    func list(_ kind: ObjectKind, namespace: String?) -> AdminResponse {
+        let snapshot = store.snapshot
+        let objects = snapshot.objects(of: kind, namespace: namespace?.lowercased())
+        var out = Array(#"{"apiVersion":"\#(kind.apiVersion)","kind":"\#(kind.kindName)List","metadata":{"resourceVersion":"\#(snapshot.generation)"},"items":["#.utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (i, object) in objects.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += (try? encoder.encode(object)).map { Array($0) } ?? Array("{}".utf8)
+        }
+        out += Array("]}".utf8)
+        return AdminResponse(status: 200, body: out)
+    }
+
+    // MARK: Writes
+
+    func put(_ decoded: DecodedBody, kind: ObjectKind, namespace: String, name: String?, create: Bool,
+             received: ContinuousClock.Instant) throws -> AdminResponse {
+        let contents = decoded.contents
+        guard contents.objects.count + contents.skippedKinds.count == 1 else {
+            throw KubeStatus.badRequest("the body must hold exactly one \(kind.kindName), found \(contents.objects.count + contents.skippedKinds.count) objects")
+        }
+        guard var object = contents.objects.first else {
+            throw KubeStatus.badRequest("kind: \"\(contents.skippedKinds[0])\" does not match the resource in the path (\(kind.apiVersion) \(kind.kindName))")
+        }
+        guard object.kind == kind else {
+            throw KubeStatus.badRequest("kind: \"\(object.kind.kindName)\" does not match the resource in the path (\(kind.kindName))")
+        }
+        if let name, object.key.name != name.lowercased() {
+            throw KubeStatus.badRequest("metadata.name: \"\(object.key.name)\" does not match the name in the path \"\(name)\"")
+        }
+        if kind.isNamespaced, object.namespace != namespace.lowercased() {
+            // A body without metadata.namespace decodes as `default`: take the path's namespace.
+            if object.namespace == "default", !decoded.namedDefaultNamespace {
+                object = try Self.moving(object, to: namespace)
+            } else {
+                throw KubeStatus.badRequest("metadata.namespace: \"\(object.namespace)\" does not match the namespace in the path \"\(namespace)\"")
+            }
+        }
+        let key = object.key
+        let (existed, snapshot) = writeLock.withLock { _ -> (Bool, ClusterSnapshot?) in
+            let existed = store.snapshot.object(key) != nil
+            if create, existed { return (true, nil) }
+            return (existed, store.apply([.upsert(object)]))
+        }
+        guard let snapshot else {
+            throw KubeStatus(code: 409, reason: "AlreadyExists", message: "\(kind.resource) \"\(key.name)\" already exists",
+                             details: .init(name: key.name, kind: kind.resource))
+        }
+        metrics?.recordProgramming(ContinuousClock.now - received)
+        return AdminResponse(status: existed ? 200 : 201, body: try Self.encode(snapshot.object(key) ?? object))
+    }
+
+    func delete(_ key: ObjectKey, received: ContinuousClock.Instant) throws -> AdminResponse {
+        let deleted = writeLock.withLock { _ -> KubeObject? in
+            guard let existing = store.snapshot.object(key) else { return nil }
+            store.apply([.delete(key)])
+            return existing
+        }
+        guard let deleted else { throw Self.missing(key) }
+        metrics?.recordProgramming(ContinuousClock.now - received)
+        return AdminResponse(status: 200, body: try Self.encode(deleted))
+    }
+
+    /// The `/apply` answer: what happened to each object, kubectl-style.
+    struct ApplyResult: Encodable {
+        struct Item: Encodable { var kind: String; var namespace: String?; var name: String; var action: String }
+        struct Metadata: Encodable { var resourceVersion: String }
+        var apiVersion = "clusterdns.io/v1"
+        var kind = "ApplyResult"
+        var metadata: Metadata
+        var items: [Item]
+        var skipped: [String]
+    }
+
+    func apply(_ decoded: DecodedBody, received: ContinuousClock.Instant) throws -> AdminResponse {
+        let contents = decoded.contents
+        guard !contents.objects.isEmpty else {
+            let skipped = contents.skippedKinds.isEmpty ? "" : " (skipped: \(contents.skippedKinds.joined(separator: ", ")))"
+            throw KubeStatus.badRequest("no objects of a served kind (Service, Pod, Endpoints, EndpointSlice, Namespace) in the body\(skipped)")
+        }
+        let (items, snapshot) = writeLock.withLock { _ -> ([ApplyResult.Item], ClusterSnapshot) in
+            let before = store.snapshot
+            var pending: [ObjectKey: KubeObject] = [:]
+            var items: [ApplyResult.Item] = []
+            for object in contents.objects {
+                let previous = pending[object.key] ?? before.object(object.key)
+                let action = previous == nil ? "created" : previous == object ? "unchanged" : "configured"
+                pending[object.key] = object
+                items.append(.init(kind: object.kind.kindName, namespace: object.kind.isNamespaced ? object.namespace : nil,
+                                   name: object.key.name, action: action))
+            }
+            return (items, store.apply(contents.objects.map { .upsert($0) }))
+        }
+        metrics?.recordProgramming(ContinuousClock.now - received)
+        let result = ApplyResult(metadata: .init(resourceVersion: "\(snapshot.generation)"), items: items,
+                                 skipped: contents.skippedKinds)
+        return AdminResponse(status: 200, body: Array(try JSONEncoder().encode(result)))
+    }
+
+    // MARK: Bodies
+
+    /// Reads and decodes the body: JSON or YAML by Content-Type, sniffed when absent.
+    func decodeBody(_ request: AdminRequest) async throws -> DecodedBody {
+        var json: Bool?
+        if let raw = request.contentType, let type = raw.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(), !type.isEmpty {
+            switch type {
+            case "application/json": json = true
+            case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml": json = false
+            default: throw KubeStatus.unsupportedMediaType(type)
+            }
+        }
+        let body = try await request.readBody(options.maxBodyBytes)
+        guard let first = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+            throw KubeStatus.badRequest("the request body is empty")
+        }
+        if json == true, first != UInt8(ascii: "{"), first != UInt8(ascii: "[") {
+            throw KubeStatus.badRequest("the body is not JSON (Content-Type: application/json)")
+        }
+        do {
+            let contents = try ManifestDecoder.decode(body, source: "body")
+            return DecodedBody(contents: contents, namedDefaultNamespace: Self.namesDefaultNamespace(body))
+        } catch {
+            throw KubeStatus.badRequest(error.description)
+        }
+    }
+
+    /// Whether the body says `namespace: default` itself (rather than leaving it out).
+    static func namesDefaultNamespace(_ body: [UInt8]) -> Bool {
+        let text = String(decoding: body, as: UTF8.self)
+        return text.range(of: #"["']?namespace["']?\s*:\s*["']?default["']?\s*($|[,}\n\r#])"#, options: .regularExpression) != nil
+    }
+
+    /// The object with `metadata.namespace` set to `namespace`.
+    static func moving(_ object: KubeObject, to namespace: String) throws -> KubeObject {
+        let data = try JSONEncoder().encode(object)
+        guard var top = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              var meta = top["metadata"] as? [String: Any] else { return object }
+        meta["namespace"] = namespace
+        top["metadata"] = meta
+        do {
+            return try JSONDecoder().decode(KubeObject.self, from: JSONSerialization.data(withJSONObject: top))
+        } catch {
+            throw KubeStatus.badRequest("metadata.namespace: \"\(namespace)\" is not a valid namespace")
+        }
+    }
+
+    /// An object's JSON; keys sorted, which for Kubernetes objects reads apiVersion, kind, metadata, spec, status.
+    static func encode(_ object: KubeObject) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(object))
+    }
+
+    static func missing(_ key: ObjectKey) -> KubeStatus {
+        KubeStatus(code: 404, reason: "NotFound", message: "\(key.kind.resource) \"\(key.name)\" not found",
+                   details: .init(name: key.name, kind: key.kind.resource))
+    }
+
+    /// `Authorization: Bearer <token>`, compared in constant time (for a given token length).
+    static func authorized(_ header: String?, token: String) -> Bool {
+        guard let header else { return false }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
+        let given = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+        let expected = Array(token.utf8)
+        var diff = UInt8(given.count == expected.count ? 0 : 1)
+        for i in 0..<expected.count {
+            diff |= expected[i] ^ (i < given.count ? given[i] : 0)
+        }
+        return diff == 0
+    }
+}
+
+/// A decoded request body.
+struct DecodedBody {
+    var contents: ManifestContents
+    /// The body spells out `namespace: default` (a missing namespace also decodes as `default`).
+    var namedDefaultNamespace: Bool
+}

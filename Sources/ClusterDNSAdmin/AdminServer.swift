@@ -1,0 +1,111 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ClusterModel
+
+/// The request context of the admin server: Hummingbird's defaults with our body limit.
+public struct AdminRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+    public var maxUploadSize: Int { AdminOptions.defaultMaxBodyBytes }
+}
+
+/// Adapts Hummingbird requests to `AdminAPI`.
+struct AdminHTTPResponder: HTTPResponder {
+    typealias Context = AdminRequestContext
+    let api: AdminAPI
+
+    func respond(to request: Request, context: AdminRequestContext) async throws -> Response {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        let body = request.body
+        let admin = AdminRequest(
+            method: request.method.rawValue, path: request.uri.path,
+            contentType: request.headers[.contentType], authorization: request.headers[.authorization],
+            readBody: { limit in
+                if let declared, declared > limit { throw KubeStatus.tooLarge(limit) }
+                var copy = Request(head: request.head, body: body)
+                do {
+                    let buffer = try await copy.collectBody(upTo: limit)
+                    return Array(buffer.readableBytesView)
+                } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+                    throw KubeStatus.tooLarge(limit)
+                }
+            })
+        let answer = await api.handle(admin)
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        for (name, value) in answer.headers {
+            if let field = HTTPFields.Element.Name(name) { headers[field] = value }
+        }
+        return Response(status: .init(code: answer.status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}
+
+/// The admin HTTP server: a Hummingbird application serving `AdminAPI`, run until `stop()`.
+public final class AdminServer: Sendable {
+    /// The bound host.
+    public let host: String
+    /// The bound port (port 0 resolved).
+    public let port: Int
+    let group: ServiceGroup
+    let task: Task<Void, Never>
+
+    private init(host: String, port: Int, group: ServiceGroup, task: Task<Void, Never>) {
+        self.host = host; self.port = port; self.group = group; self.task = task
+    }
+
+    /// Binds and starts serving; returns once the listener is bound, throws when it cannot bind.
+    public static func start(api: AdminAPI, logger: Logger) async throws -> AdminServer {
+        let options = api.options
+        let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+        var hbLogger = logger
+        if hbLogger.logLevel < .notice { hbLogger.logLevel = .notice } // Hummingbird logs every start at info
+        let app = Application(
+            responder: AdminHTTPResponder(api: api),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "clusterdns"),
+            onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? options.port)) },
+            eventLoopGroupProvider: .singleton,
+            logger: hbLogger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: hbLogger))
+        let task = Task {
+            do {
+                try await group.run()
+                continuation.yield(.failure(AdminServerError.stopped))
+            } catch {
+                continuation.yield(.failure(error))
+            }
+            continuation.finish()
+        }
+        for await event in events {
+            switch event {
+            case .success(let port):
+                logger.info("admin listening", metadata: ["http": "\(options.host):\(port)"])
+                return AdminServer(host: options.host, port: port, group: group, task: task)
+            case .failure(let error):
+                throw AdminServerError.cannotBind("\(options.host):\(options.port)", "\(error)")
+            }
+        }
+        throw AdminServerError.stopped
+    }
+
+    /// Stops accepting, finishes open requests, and returns when the listener is closed.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        await task.value
+    }
+}
+
+/// Why the admin server could not run.
+public enum AdminServerError: Error, CustomStringConvertible {
+    case cannotBind(String, String)
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .cannotBind(let address, let why): "admin: cannot listen on \(address): \(why)"
+        case .stopped: "admin: the server stopped"
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Prometheus
+import ClusterModel
+
+/// Every metric clusterdns exports, in one Prometheus registry.
+///
+/// Create one per server (tests create their own); the CLI additionally bootstraps the global
+/// `MetricsSystem` with `PrometheusMetricsFactory(registry: metrics.registry)` so that other
+/// swift-metrics users land in the same `/metrics` page. Hot-path metrics are created up front:
+/// counting a query is an array index and an atomic add, never a label lookup.
+public final class ClusterDNSMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+
+    /// The query types with their own `type` label; everything else counts as `other`.
+    public static let queryTypes: [(code: UInt16, name: String)] = [
+        (1, "A"), (2, "NS"), (5, "CNAME"), (6, "SOA"), (12, "PTR"), (15, "MX"), (16, "TXT"),
+        (28, "AAAA"), (33, "SRV"), (35, "NAPTR"), (43, "DS"), (48, "DNSKEY"), (64, "SVCB"),
+        (65, "HTTPS"), (251, "IXFR"), (252, "AXFR"), (255, "ANY"), (257, "CAA"),
+    ]
+    /// The response codes with their own `rcode` label; everything else counts as `other`.
+    public static let rcodes: [String] = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"]
+
+    /// `clusterdns_dns_requests_total{type,transport}`: [transport][type index], `other` last.
+    let requests: [[Counter]]
+    /// `clusterdns_dns_responses_total{rcode}`: by rcode 0...5, `other` last.
+    let responses: [Counter]
+    /// `clusterdns_dns_request_duration_seconds`.
+    let requestDuration: DurationHistogram
+    /// `clusterdns_dns_truncated_total`.
+    let truncated: Counter
+    /// `clusterdns_dns_dropped_total`.
+    let dropped: Counter
+    /// `clusterdns_store_objects{kind}`, refreshed on every scrape.
+    let storeObjects: [ObjectKind: Gauge]
+    /// `clusterdns_store_generation`, refreshed on every scrape.
+    let storeGeneration: Gauge
+    /// `clusterdns_dns_programming_duration_seconds`.
+    let programmingDuration: DurationHistogram
+
+    /// Builds the metrics in `registry` (a fresh one by default).
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        let typeNames = Self.queryTypes.map(\.name) + ["other"]
+        requests = ["udp", "tcp"].map { transport in
+            typeNames.map { type in
+                registry.makeCounter(name: "clusterdns_dns_requests_total",
+                                     labels: [("type", type), ("transport", transport)],
+                                     help: "DNS queries received, by query type and transport.")
+            }
+        }
+        responses = (Self.rcodes + ["other"]).map { rcode in
+            registry.makeCounter(name: "clusterdns_dns_responses_total", labels: [("rcode", rcode)],
+                                 help: "DNS responses sent, by response code.")
+        }
+        requestDuration = registry.makeDurationHistogram(
+            name: "clusterdns_dns_request_duration_seconds", labels: [],
+            buckets: [.microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+                      .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
+                      .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                      .seconds(1), .seconds(5)],
+            help: "Time from receiving a DNS query to having its answer.")
+        truncated = registry.makeCounter(name: "clusterdns_dns_truncated_total",
+                                         help: "UDP answers sent with the TC bit set.")
+        dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
+                                       help: "DNS packets answered with nothing (malformed, responses, runts).")
+        var objects: [ObjectKind: Gauge] = [:]
+        for kind in ObjectKind.allCases {
+            objects[kind] = registry.makeGauge(name: "clusterdns_store_objects", labels: [("kind", kind.kindName)],
+                                               help: "Objects in the endpoint store, by kind.")
+        }
+        storeObjects = objects
+        storeGeneration = registry.makeGauge(name: "clusterdns_store_generation",
+                                             help: "Generation of the published snapshot.")
+        programmingDuration = registry.makeDurationHistogram(
+            name: "clusterdns_dns_programming_duration_seconds", labels: [],
+            buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                      .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)],
+            help: "Time from accepting a change (API write or file change seen) to publishing the snapshot with it.")
+    }
+
+    // MARK: Recording (hot path)
+
+    /// The `requests` index of a query type.
+    @inline(__always)
+    public static func typeIndex(_ code: UInt16) -> Int {
+        switch code {
+        case 1: 0
+        case 2: 1
+        case 5: 2
+        case 6: 3
+        case 12: 4
+        case 15: 5
+        case 16: 6
+        case 28: 7
+        case 33: 8
+        case 35: 9
+        case 43: 10
+        case 48: 11
+        case 64: 12
+        case 65: 13
+        case 251: 14
+        case 252: 15
+        case 255: 16
+        case 257: 17
+        default: 18
+        }
+    }
+
+    /// Counts one query; `type` is the QTYPE (nil when unreadable).
+    @inline(__always)
+    public func countRequest(type: UInt16?, tcp: Bool) {
+        requests[tcp ? 1 : 0][type.map(Self.typeIndex) ?? Self.queryTypes.count].increment()
+    }
+
+    /// Counts one response with its header RCODE and TC bit, and its duration.
+    @inline(__always)
+    public func countResponse(rcode: UInt8, truncated tc: Bool, duration: Duration) {
+        responses[rcode < 6 ? Int(rcode) : 6].increment()
+        if tc { truncated.increment() }
+        requestDuration.record(duration)
+    }
+
+    /// Counts one query answered with nothing.
+    @inline(__always)
+    public func countDropped(duration: Duration) {
+        dropped.increment()
+        requestDuration.record(duration)
+    }
+
+    /// Records the programming latency of one accepted change.
+    public func recordProgramming(_ duration: Duration) {
+        programmingDuration.record(duration)
+    }
+
+    // MARK: Scraping
+
+    /// Refreshes the store gauges from `snapshot`.
+    public func observe(_ snapshot: ClusterSnapshot) {
+        for kind in ObjectKind.allCases {
+            storeObjects[kind]?.set(Double(snapshot.objectCount(of: kind)))
+        }
+        storeGeneration.set(Double(snapshot.generation))
+    }
+
+    /// The Prometheus text exposition of every metric, after refreshing the store gauges.
+    public func render(snapshot: ClusterSnapshot?) -> [UInt8] {
+        if let snapshot { observe(snapshot) }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

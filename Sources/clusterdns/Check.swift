@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import ClusterDNS
+import ClusterModel
+
+/// `clusterdns check`: validate manifests without serving.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate manifests without serving; warn about what will surprise at run time.",
+        discussion: """
+        Prints each problem as file:document:field: message and exits 1 when there is any.
+        Warnings (a pod whose subdomain names no headless service, a selector that matches nothing,
+        a named targetPort no selected pod defines, a hostname used twice in one service) are
+        printed as warning: lines and do not change the exit status.
+
+        Example:
+          clusterdns check examples/ deploy/
+        """)
+
+    @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "PATH"))
+    var paths: [String]
+
+    func validate() throws {
+        for p in paths where !FileManager.default.fileExists(atPath: p) {
+            throw ValidationError("\(p): no such file or directory")
+        }
+    }
+
+    func run() throws {
+        let store = ClusterStore()
+        var problems = 0
+        var files = 0
+        for file in ManifestFiles.list(paths) {
+            files += 1
+            guard let data = FileManager.default.contents(atPath: file) else {
+                print("\(file):0:: cannot read file"); problems += 1; continue
+            }
+            do {
+                let contents = try ManifestDecoder.decode(data, source: file)
+                store.replace(source: file, with: contents.objects)
+            } catch {
+                print("\(error)")
+                problems += 1
+            }
+        }
+        for warning in ClusterLint.warnings(in: store.snapshot) {
+            print("warning: \(warning)")
+        }
+        let snapshot = store.snapshot
+        FileHandle.standardError.write(Data("\(files) files, \(ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)) objects, \(problems) problems\n".utf8))
+        if problems > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Manifest files under paths: files as given, directories searched for .yaml/.yml/.json.
+enum ManifestFiles {
+    static func list(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
+            guard isDir.boolValue else { out.append(path); continue }
+            let walker = fm.enumerator(atPath: path)
+            while let rel = walker?.nextObject() as? String {
+                let ext = (rel as NSString).pathExtension.lowercased()
+                if ["yaml", "yml", "json"].contains(ext) { out.append((path as NSString).appendingPathComponent(rel)) }
+            }
+        }
+        return out.sorted()
+    }
+}

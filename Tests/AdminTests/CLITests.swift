@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import ClusterDNSRuntime
+
+@Suite("CLI client")
+struct CLITests {
+    @Test("clusterdns apply / get / delete against a running server")
+    func endToEnd() async throws {
+        guard let binary = clusterdnsBinary() else {
+            print("skipping CLI test: no clusterdns binary (build it, or set CLUSTERDNS_BINARY)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("admin-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try (serviceYAML("web", clusterIP: "None", selector: ["app": "web"])).write(to: dir.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+        try (podYAML("web-0", ip: "10.1.0.1", labels: ["app": "web"]) + "---\n" + podYAML("web-1", ip: "10.1.0.2", labels: ["app": "web"]))
+            .write(to: dir.appendingPathComponent("pods.yml"), atomically: true, encoding: .utf8)
+        try "not a manifest".write(to: dir.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let tokenFile = dir.appendingPathComponent("token").path
+        try "t0ken\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+
+        try await withAdminServer(admin: AdminOptions(host: "127.0.0.1", port: 0, token: "t0ken")) { server, admin async throws in
+            let common = ["--server", admin.url, "--token-file", tokenFile]
+            var r = try await run(binary, ["apply", "-f", dir.path] + common)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == "pod/web-0 created\npod/web-1 created\nservice/web created\n")
+            #expect(try query(server.port, "web.default.svc.cluster.local").addresses == ["10.1.0.1", "10.1.0.2"])
+
+            r = try await run(binary, ["apply", "-f", "-"] + common, stdin: podYAML("web-1", ip: "10.1.0.3", labels: ["app": "web"]))
+            #expect(r.stdout == "pod/web-1 configured\n", "\(r.stderr)")
+
+            r = try await run(binary, ["get", "pods"] + common)
+            #expect(r.status == 0)
+            #expect(r.stdout.hasPrefix("NAME"))
+            #expect(r.stdout.contains("web-0") && r.stdout.contains("10.1.0.3"))
+            r = try await run(binary, ["get", "po", "-A", "-o", "name", "--server", admin.url])
+            #expect(r.stdout == "pod/web-0\npod/web-1\n", "\(r.stderr)")
+            r = try await run(binary, ["get", "svc", "web", "-o", "json", "--server", admin.url])
+            #expect(r.stdout.contains("\"kind\" : \"Service\""), "\(r.stdout)")
+            r = try await run(binary, ["get", "svc", "web", "-o", "yaml", "--server", admin.url])
+            #expect(r.stdout.contains("kind: Service\n") && r.stdout.contains("  name: web\n"), "\(r.stdout)")
+
+            r = try await run(binary, ["delete", "pod", "web-0"] + common)
+            #expect(r.status == 0 && r.stdout == "pod \"web-0\" deleted\n", "\(r.stderr)")
+            #expect(try query(server.port, "web.default.svc.cluster.local").addresses == ["10.1.0.3"])
+
+            // Failures: one line on stderr, non-zero exit.
+            r = try await run(binary, ["delete", "pod", "web-0"] + common)
+            #expect(r.status != 0 && r.stderr.contains("not found") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            r = try await run(binary, ["delete", "pod", "web-1", "--server", admin.url])
+            #expect(r.status != 0 && r.stderr.contains("401"), "\(r.stderr)")
+            try podYAML("bad", ip: "nope").write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+            r = try await run(binary, ["apply", "-f", dir.appendingPathComponent("bad.yaml").path] + common)
+            #expect(r.status != 0 && r.stderr.contains("bad.yaml:0:status.pod"), "\(r.stderr)")
+            r = try await run(binary, ["get", "pods", "--server", "http://127.0.0.1:1"])
+            #expect(r.status != 0 && r.stderr.contains("cannot connect"), "\(r.stderr)")
+            r = try await run(binary, ["get", "deployments", "--server", admin.url])
+            #expect(r.status != 0 && r.stderr.contains("unknown kind"), "\(r.stderr)")
+            r = try await run(binary, ["apply", "--help"])
+            #expect(r.stdout.contains("clusterdns apply -f"))
+        }
+    }
+}

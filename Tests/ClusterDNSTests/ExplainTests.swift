@@ -1,0 +1,85 @@
+import Testing
+import DNSModel
+import ClusterModel
+@testable import ClusterDNS
+
+@Suite("explain and lint")
+struct ExplainTests {
+    let authority = Authority(cluster: ClusterZone())
+
+    @Test("a not-ready StatefulSet pod is named as left out, with the reason")
+    func notReady() throws {
+        let e = authority.explain("web-1.web.testns.svc.cluster.local.", type: .a, in: try snapshot())
+        #expect(e.rcode == "NXDOMAIN")
+        #expect(e.kind == "endpoint")
+        #expect(e.excluded.contains { $0.object == "pod testns/web-1" && $0.reason.contains("not ready") })
+        #expect(e.text.contains("left out:"))
+    }
+
+    @Test("a ready pod is named as contributor; a label mismatch and a wrong subdomain are explained")
+    func reasons() throws {
+        let yaml = fixtureYAML + """
+
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-9, namespace: testns, labels: {app: webby}}
+        spec: {hostname: web-9, subdomain: web, containers: [{name: c, image: i}]}
+        status: {podIP: 10.1.0.19, conditions: [{type: Ready, status: "True"}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-5, namespace: testns, labels: {app: web}}
+        spec: {hostname: web-5, subdomain: webz, containers: [{name: c, image: i, ports: [{name: web, containerPort: 8080}]}]}
+        status: {podIP: 10.1.0.15, conditions: [{type: Ready, status: "True"}]}
+        """
+        let snap = try snapshot(yaml)
+        let ok = authority.explain("web-0.web.testns.svc.cluster.local.", type: .a, in: snap)
+        #expect(ok.rcode == "NOERROR")
+        #expect(ok.contributors.contains { $0.object == "pod testns/web-0" })
+        let labels = authority.explain("web-9.web.testns.svc.cluster.local.", type: .a, in: snap)
+        #expect(labels.excluded.contains { $0.object == "pod testns/web-9" && $0.reason.contains("do not match the selector") })
+        let sub = authority.explain("web-5.web.testns.svc.cluster.local.", type: .a, in: snap)
+        #expect(sub.excluded.contains { $0.object == "pod testns/web-5" && $0.reason.contains("subdomain") })
+        let noService = authority.explain("x.nothere.testns.svc.cluster.local.", type: .a, in: snap)
+        #expect(noService.notes.contains { $0.contains("no service testns/nothere") })
+    }
+
+    @Test("lint warns about subdomains without a headless service, empty selectors, missing named ports, duplicate hostnames")
+    func lint() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: lonely, namespace: default}
+        spec: {clusterIP: 10.0.0.9, selector: {app: nobody}, ports: [{name: http, port: 80}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: named, namespace: default}
+        spec: {clusterIP: None, selector: {app: n}, ports: [{name: http, port: 80, targetPort: web}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: n-0, namespace: default, labels: {app: n}}
+        spec: {hostname: same, subdomain: named, containers: [{name: c, image: i}]}
+        status: {podIP: 10.2.0.1, conditions: [{type: Ready, status: "True"}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: n-1, namespace: default, labels: {app: n}}
+        spec: {hostname: same, subdomain: named, containers: [{name: c, image: i, ports: [{name: web, containerPort: 81}]}]}
+        status: {podIP: 10.2.0.2, conditions: [{type: Ready, status: "True"}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: stray, namespace: default}
+        spec: {hostname: stray, subdomain: missing, containers: [{name: c, image: i}]}
+        status: {podIP: 10.2.0.3}
+        """
+        let warnings = ClusterLint.warnings(in: try snapshot(yaml)).map(\.description)
+        #expect(warnings.contains { $0.hasPrefix("services/default/lonely: selector") })
+        #expect(warnings.contains { $0.hasPrefix("pods/default/stray: spec.subdomain missing") })
+        #expect(!warnings.contains { $0.contains("targetPort web") })     // n-1 defines it
+        #expect(warnings.contains { $0.contains("hostname same is used by") })
+    }
+}
