@@ -12,6 +12,8 @@ public struct Authority: Sendable {
     /// Largest UDP reply we send, whatever the client offers (RFC 6891 §6.2.5; 1232 per DNS Flag Day 2020).
     public let maxUDPSize: Int
 
+    /// Serves `cluster`, its reverse zones and `staticZones` (a static zone for the cluster
+    /// domain itself is ignored here: pass it as the cluster zone's overlay).
     public init(cluster: ClusterZone, staticZones: [StaticZone] = [], maxUDPSize: Int = 1232) {
         self.cluster = cluster
         var zones: [DomainName: StaticZone] = [:]

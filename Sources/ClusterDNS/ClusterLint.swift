@@ -6,7 +6,9 @@ public enum ClusterLint {
     public struct Warning: Sendable, Equatable, CustomStringConvertible {
         /// `kind/namespace/name` of the object concerned.
         public var object: ObjectKey
+        /// What will surprise, in one sentence.
         public var message: String
+        /// `kind/namespace/name: message`.
         public var description: String { "\(object.kind.resource)/\(object.namespace)/\(object.name): \(message)" }
     }
 

@@ -19,6 +19,7 @@ public struct ClusterZone: Sendable {
     /// The schema version served at `dns-version.<zone>` (spec §2.1).
     public static let schemaVersion = "1.1.0"
 
+    /// The zone for `apex`, its records living `ttl` seconds.
     public init(apex: DomainName = "cluster.local.", ttl: UInt32 = 5, podMode: PodRecordMode = .insecure,
                 overlay: StaticZone? = nil) {
         self.apex = apex.lowercased(); self.ttl = ttl; self.podMode = podMode; self.overlay = overlay

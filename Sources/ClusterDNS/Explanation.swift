@@ -8,25 +8,36 @@ import ClusterModel
 public struct Explanation: Sendable, Codable, Equatable {
     /// One object that contributes records.
     public struct Contributor: Sendable, Codable, Equatable {
+        /// `service NS/NAME`, `pod NS/NAME` or `endpoint`.
         public var object: String
+        /// What it contributes (type and cluster IPs, or the address and hostname).
         public var detail: String
     }
     /// One pod or endpoint left out of the answer.
     public struct Exclusion: Sendable, Codable, Equatable {
+        /// `pod NS/NAME` or `endpoint`.
         public var object: String
+        /// Its address, when it has one.
         public var address: String?
+        /// Why it is not in the answer (not ready, terminating, no IP, labels, subdomain, ...).
         public var reason: String
     }
 
+    /// The name asked about, absolute.
     public var name: String
+    /// The record type asked about (`A`, `SRV`, ...).
     public var type: String
+    /// The response code the answer has (`NOERROR`, `NXDOMAIN`, ...).
     public var rcode: String
     /// The answer records in zone-file text.
     public var answer: [String]
     /// What the name is: `service`, `endpoint`, `port`, `pod`, `namespace`, `apex`, `reverse`, `other`.
     public var kind: String
+    /// The objects that make the answer.
     public var contributors: [Contributor] = []
+    /// The pods and endpoints left out, each with the reason.
     public var excluded: [Exclusion] = []
+    /// Other facts that explain the answer (where endpoints come from, missing objects, ...).
     public var notes: [String] = []
 
     /// Human-readable lines, as `clusterdns explain` prints them.

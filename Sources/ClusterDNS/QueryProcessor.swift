@@ -16,6 +16,7 @@ public enum QueryOutcome: Sendable {
 
 /// Facts about the query's arrival that decide what it may get.
 public struct QueryContext: Sendable {
+    /// The query came over TCP (no truncation; AXFR allowed).
     public var isTCP: Bool
     /// The client may receive zone transfers (`--transfer-allow`).
     public var transferAllowed: Bool
@@ -24,6 +25,7 @@ public struct QueryContext: Sendable {
     /// The endpoint store has loaded every source at least once; until then, a name that would be
     /// NXDOMAIN in the cluster zone is SERVFAIL (CoreDNS does the same before its informers sync).
     public var synced: Bool
+    /// Builds a context; the defaults are a synced UDP query with no transfer and no forwarding.
     public init(isTCP: Bool = false, transferAllowed: Bool = false, canForward: Bool = false, synced: Bool = true) {
         self.isTCP = isTCP; self.transferAllowed = transferAllowed; self.canForward = canForward; self.synced = synced
     }
@@ -62,8 +64,15 @@ extension Authority {
             reply.rcode = .badVers                   // RFC 6891 §6.1.3: answer with our version, 0
             return .reply(reply.wire(maxSize: limit))
         }
-        guard question.class == .in else {
+        // Class ANY is answered like IN (RFC 1035 §3.2.5 QCLASS *); CH, HS, NONE and the rest: REFUSED.
+        guard question.class == .in || question.class == .any else {
             reply.rcode = .refused
+            return .reply(reply.wire(maxSize: limit))
+        }
+        // TSIG (RFC 8945 §5.1): it must be the last additional record; we hold no keys, so a signed
+        // query is refused rather than answered unsigned.
+        if let tsig = query.additional.firstIndex(where: { $0.type.rawValue == 250 }) {
+            reply.rcode = tsig == query.additional.count - 1 ? .refused : .formErr
             return .reply(reply.wire(maxSize: limit))
         }
         let zone = zone(for: question.name, in: snapshot, ownsAllReverse: !context.canForward)

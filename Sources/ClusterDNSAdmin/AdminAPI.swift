@@ -1,12 +1,15 @@
 import Foundation
 import Synchronization
 import ClusterModel
+import ClusterDNS
 
 /// One HTTP request as the admin API sees it (independent of the HTTP framework).
 public struct AdminRequest: Sendable {
     public var method: String
     /// The path, without the query.
     public var path: String
+    /// The query string (after `?`, still percent-encoded), if any.
+    public var query: String?
     /// The `Content-Type` header.
     public var contentType: String?
     /// The `Authorization` header.
@@ -15,9 +18,9 @@ public struct AdminRequest: Sendable {
     public var readBody: @Sendable (_ limit: Int) async throws -> [UInt8]
 
     public init(method: String, path: String, contentType: String? = nil, authorization: String? = nil,
-                readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8] = { _ in [] }) {
+                readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8] = { _ in [] }, query: String? = nil) {
         self.method = method; self.path = path; self.contentType = contentType
-        self.authorization = authorization; self.readBody = readBody
+        self.authorization = authorization; self.readBody = readBody; self.query = query
     }
 }
 
@@ -46,6 +49,8 @@ public struct AdminResponse: Sendable {
 /// What a path names.
 enum AdminRoute: Equatable {
     case healthz, readyz, metrics, apply
+    /// `GET /`: the HTML status page; `GET /v1/explain?name=&type=`: an `Explanation` as JSON.
+    case statusPage, explain
     /// One object; `namespace` is empty for Namespaces.
     case object(ObjectKind, namespace: String, name: String)
     /// A collection; `namespace` nil means every namespace.
@@ -54,7 +59,7 @@ enum AdminRoute: Equatable {
     /// The methods the route accepts.
     var methods: [String] {
         switch self {
-        case .healthz, .readyz, .metrics: ["GET"]
+        case .healthz, .readyz, .metrics, .statusPage, .explain: ["GET"]
         case .apply: ["POST"]
         case .object: ["GET", "PUT", "DELETE"]
         case .collection(let kind, let ns): ns != nil || kind == .namespace ? ["GET", "POST"] : ["GET"]
@@ -64,6 +69,8 @@ enum AdminRoute: Equatable {
     /// Parses a request path (a trailing slash is ignored; segments are percent-decoded).
     static func parse(_ path: String) -> AdminRoute? {
         let s = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        if s.isEmpty { return .statusPage }
+        if s == ["v1", "explain"] { return .explain }
         switch s.count {
         case 1:
             switch s[0] {
@@ -119,17 +126,22 @@ public final class AdminAPI: Sendable {
     let metrics: ClusterDNSMetrics?
     let waitingFor: @Sendable () -> [String]
     private let writeLock = Mutex<Void>(())
+    /// The authority `/v1/explain` and the status page use, and the generations seen (StatusPage.swift).
+    let status = StatusState()
 
     /// - Parameters:
     ///   - waitingFor: the sources that have not loaded once yet (empty when ready).
     public init(store: ClusterStore, options: AdminOptions, metrics: ClusterDNSMetrics?,
-                waitingFor: @escaping @Sendable () -> [String]) {
+                waitingFor: @escaping @Sendable () -> [String], authority: Authority? = nil) {
         self.store = store; self.options = options; self.metrics = metrics; self.waitingFor = waitingFor
+        if let authority { status.setAuthority(authority) }
     }
 
     /// Answers one request.
     public func handle(_ request: AdminRequest) async -> AdminResponse {
         let received = ContinuousClock.now
+        status.history.observe(store.snapshot)
+        defer { status.history.observe(store.snapshot) } // after writes
         guard let route = AdminRoute.parse(request.path) else {
             return .status(.notFound("the server could not find the requested resource: \(request.path)"))
         }
@@ -156,6 +168,10 @@ public final class AdminAPI: Sendable {
                 guard let metrics else { return .text(200, "") }
                 return AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                      body: metrics.render(snapshot: store.snapshot))
+            case .statusPage:
+                return statusPage()
+            case .explain:
+                return try explain(query: request.query)
             case .collection(let kind, let namespace) where method == "GET":
                 return list(kind, namespace: namespace)
             case .object(let kind, let namespace, let name) where method == "GET":

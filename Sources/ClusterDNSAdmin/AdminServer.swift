@@ -31,7 +31,7 @@ struct AdminHTTPResponder: HTTPResponder {
                 } catch let error as HTTPResponseError where error.status == .contentTooLarge {
                     throw KubeStatus.tooLarge(limit)
                 }
-            })
+            }, query: request.uri.query)
         let answer = await api.handle(admin)
         var headers = HTTPFields()
         headers[.contentType] = answer.contentType
@@ -49,11 +49,13 @@ public final class AdminServer: Sendable {
     public let host: String
     /// The bound port (port 0 resolved).
     public let port: Int
+    /// The API it serves.
+    public let api: AdminAPI
     let group: ServiceGroup
     let task: Task<Void, Never>
 
-    private init(host: String, port: Int, group: ServiceGroup, task: Task<Void, Never>) {
-        self.host = host; self.port = port; self.group = group; self.task = task
+    private init(host: String, port: Int, api: AdminAPI, group: ServiceGroup, task: Task<Void, Never>) {
+        self.host = host; self.port = port; self.api = api; self.group = group; self.task = task
     }
 
     /// Binds and starts serving; returns once the listener is bound, throws when it cannot bind.
@@ -82,7 +84,7 @@ public final class AdminServer: Sendable {
             switch event {
             case .success(let port):
                 logger.info("admin listening", metadata: ["http": "\(options.host):\(port)"])
-                return AdminServer(host: options.host, port: port, group: group, task: task)
+                return AdminServer(host: options.host, port: port, api: api, group: group, task: task)
             case .failure(let error):
                 throw AdminServerError.cannotBind("\(options.host):\(options.port)", "\(error)")
             }

@@ -7,6 +7,7 @@ import DNSModel
 import DNSServer
 import ClusterDNS
 import ClusterModel
+import ClusterDNSAdmin
 
 /// A running clusterdns: the endpoint store, its sources, and the DNS listeners.
 /// `start` returns once every listener is bound and every source has loaded once.
@@ -19,13 +20,26 @@ public final class ClusterDNSServer: Sendable {
     public let dnsAddresses: [(host: String, port: Int)]
     /// The manifest source, when manifests are configured.
     public let manifests: ManifestSource?
+    /// The forwarder for names outside our zones, when upstreams are configured.
+    public let forwarder: Forwarder?
+    /// The admin HTTP server, unless `--admin off`.
+    public let admin: AdminServer?
+    /// The metrics `/metrics` shows.
+    public let metrics: ClusterDNSMetrics
+    /// The Kubernetes API watcher, when `config.kubernetes` is set.
+    public let kubernetes: KubernetesRun?
     let dns: DNSServer
     let group: MultiThreadedEventLoopGroup
-    let watcher: Task<Void, Never>?
+    let watcher: ManifestWatch?
     let logger: Logger
 
     private init(store: ClusterStore, readiness: Readiness, dns: DNSServer, group: MultiThreadedEventLoopGroup,
-                 manifests: ManifestSource?, watcher: Task<Void, Never>?, logger: Logger) {
+                 manifests: ManifestSource?, watcher: ManifestWatch?, logger: Logger,
+                 forwarder: Forwarder? = nil, admin: AdminServer? = nil, metrics: ClusterDNSMetrics = ClusterDNSMetrics(),
+                 kubernetes: KubernetesRun? = nil) {
+        self.admin = admin; self.metrics = metrics
+        self.kubernetes = kubernetes
+        self.forwarder = forwarder
         self.store = store; self.readiness = readiness; self.dns = dns; self.group = group
         self.dnsAddresses = dns.boundAddresses; self.manifests = manifests; self.watcher = watcher
         self.logger = logger
@@ -36,6 +50,15 @@ public final class ClusterDNSServer: Sendable {
         let started = ContinuousClock.now
         let readiness = Readiness(sources: ["zones", "manifests"])
         let store = ClusterStore()
+        let metrics = config.metrics ?? ClusterDNSMetrics()
+        // The admin server starts first so that /healthz and /readyz (503) answer while loading.
+        let admin = try await config.admin.asyncMap { try await startAdmin($0, store: store, readiness: readiness, metrics: metrics, logger: logger) }
+        var adminHandedOver = false
+        defer { if !adminHandedOver, let admin { Task { await admin.stop() } } }
+        // Readiness "kubernetes" stays pending until every watched resource has been listed once.
+        let kubernetes = try KubernetesRun.start(config.kubernetes, store: store, readiness: readiness,
+                                                 metrics: metrics, logger: logger)
+        defer { if !adminHandedOver, let kubernetes { Task { await kubernetes.stop() } } }
         var zones: [StaticZone] = []
         if let dir = config.zonesDirectory {
             zones = try ZoneLoader.load(directory: dir)
@@ -45,10 +68,11 @@ public final class ClusterDNSServer: Sendable {
         let overlay = zones.first { $0.origin == config.domain }
         let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay)
         let authority = Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
+        admin?.api.setAuthority(authority) // for /v1/explain and the status page
 
         var source: ManifestSource?
         if !config.manifests.isEmpty {
-            let s = ManifestSource(paths: config.manifests, store: store, logger: logger)
+            let s = ManifestSource(paths: config.manifests, store: store, logger: logger, metrics: metrics)
             s.scan()
             source = s
         }
@@ -60,13 +84,26 @@ public final class ClusterDNSServer: Sendable {
 
         let threads = config.threads > 0 ? config.threads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let forwarder: Forwarder?
+        do {
+            forwarder = try config.makeForwarder(group: group, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         let responder = ClusterResponder(store: store, authority: authority,
-                                         transferAllow: config.transferAllow, readiness: readiness)
+                                         transferAllow: config.transferAllow, readiness: readiness,
+                                         forwarder: forwarder)
+        let capped = metrics.registry.makeCounter(
+            name: "clusterdns_dns_error_replies_rate_limited_total",
+            help: "UDP error replies (FORMERR, NOTIMP, REFUSED) not sent because the client network exceeded its cap.")
+        let limiter = ErrorRateLimiter(perSecond: Double(config.errorRepliesPerSecond)) { capped.increment() }
         let dns: DNSServer
         do {
             dns = try await DNSServer.start(
                 configuration: DNSServerConfiguration(listen: config.listen, threads: threads),
-                responder: responder, group: group, logger: logger)
+                responder: MetricsResponder(wrapping: RateLimitedResponder(wrapping: responder, limiter: limiter),
+                                            metrics: metrics), group: group, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -74,17 +111,24 @@ public final class ClusterDNSServer: Sendable {
         for (host, port) in dns.boundAddresses {
             logger.info("dns listening", metadata: ["udp": "\(host):\(port)", "tcp": "\(host):\(port)"])
         }
-        let watcher = source.map { s in Task { await s.watch(every: config.pollInterval) } }
+        let watcher = source.map { $0.startWatching(every: config.pollInterval) }
+        adminHandedOver = true
         return ClusterDNSServer(store: store, readiness: readiness, dns: dns, group: group,
-                                manifests: source, watcher: watcher, logger: logger)
+                                manifests: source, watcher: watcher, logger: logger, forwarder: forwarder,
+                                admin: admin, metrics: metrics, kubernetes: kubernetes)
     }
+
+    /// The admin server's bound port, unless the admin server is off.
+    public var adminPort: Int? { admin?.port }
 
     /// The first DNS listener's port.
     public var port: Int { dnsAddresses.first?.port ?? 0 }
 
     /// Stops watching, closes the listeners and the event loops.
     public func stop() async {
-        watcher?.cancel()
+        await admin?.stop()
+        watcher?.stop()
+        await kubernetes?.stop()
         await dns.stop()
         try? await group.shutdownGracefully()
     }

@@ -10,10 +10,14 @@ public struct ClusterResponder: DNSResponder {
     let authority: Authority
     let transferAllow: [CIDR]
     let readiness: Readiness
+    /// Takes names outside our zones when upstreams are configured; nil: REFUSED.
+    let forwarder: Forwarder?
 
-    public init(store: ClusterStore, authority: Authority, transferAllow: [CIDR], readiness: Readiness) {
+    public init(store: ClusterStore, authority: Authority, transferAllow: [CIDR], readiness: Readiness,
+                forwarder: Forwarder? = nil) {
         self.store = store; self.authority = authority
         self.transferAllow = transferAllow; self.readiness = readiness
+        self.forwarder = forwarder
     }
 
     public func respond(to request: DNSRequest) -> DNSReply {
@@ -21,13 +25,21 @@ public struct ClusterResponder: DNSResponder {
         let context = QueryContext(
             isTCP: request.transport == .tcp,
             transferAllowed: client.map { c in transferAllow.contains { $0.contains(c) } } ?? false,
-            canForward: false,
+            canForward: forwarder != nil,
             synced: readiness.isReady)
-        switch authority.process(request.bytes, context: context, snapshot: store.snapshot) {
+        let snapshot = store.snapshot
+        switch authority.process(request.bytes, context: context, snapshot: snapshot) {
         case .drop: return .drop
-        case .reply(let bytes): return .message(bytes)
+        case .reply(let bytes):
+            if let forwarder, let chase = chasingExternalTarget(bytes, request: request, snapshot: snapshot,
+                                                                forwarder: forwarder) {
+                return chase
+            }
+            return .message(bytes)
         case .transfer(let messages): return .stream(messages)
-        case .forward: return .drop
+        case .forward(let query):
+            guard let forwarder else { return .drop }
+            return forwarder.respond(to: query, maxSize: replyLimit(query, transport: request.transport))
         }
     }
 }

@@ -1,5 +1,6 @@
 import DNSModel
 import ClusterDNS
+import ClusterDNSAdmin
 
 /// Everything `clusterdns serve` can be told, with the documented defaults.
 public struct Configuration: Sendable {
@@ -17,12 +18,31 @@ public struct Configuration: Sendable {
     public var podMode: PodRecordMode = .insecure
     /// Largest UDP answer.
     public var maxUDPSize: Int = 1232
+    /// UDP error replies (FORMERR, NOTIMP, REFUSED) allowed per second per /24 or /56.
+    public var errorRepliesPerSecond: Int = 100
     /// Clients allowed to AXFR.
     public var transferAllow: [CIDR] = CIDR.loopback
     /// How often watched manifest paths are checked for changes.
     public var pollInterval: Duration = .milliseconds(200)
     /// Event-loop threads for DNS (default: one per core).
     public var threads: Int = 0
+    /// Upstream resolvers for names outside our zones (`--upstream`); none: REFUSED.
+    public var upstreams: [(host: String, port: Int)] = []
+    /// How long one upstream gets before the next is tried.
+    public var forwardTimeout: Duration = .seconds(2)
+    /// Most forwards in flight at once; past it SERVFAIL.
+    public var maxForwardsInFlight: Int = 1000
+    /// Most cached forwarded answers (0: no cache).
+    public var forwardCacheEntries: Int = 10_000
+
+    /// The admin HTTP server (object API, probes, metrics); nil: off. `clusterdns serve` defaults
+    /// to `AdminOptions()` (127.0.0.1:8053); tests use port 0.
+    public var admin: AdminOptions?
+    /// Where metrics are recorded; nil: a fresh registry per server. The CLI passes the one it
+    /// bootstrapped the global `MetricsSystem` with.
+    public var metrics: ClusterDNSMetrics?
+    /// Watch a Kubernetes API (`--kubeconfig`, or in-cluster); nil: manifests only.
+    public var kubernetes: KubernetesSettings?
 
     public init() {}
 }

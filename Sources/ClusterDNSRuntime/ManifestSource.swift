@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import ClusterModel
+import ClusterDNSAdmin
 
 /// Manifest files and directories as a source of the endpoint store. Each file is one source:
 /// it applies all or nothing, a broken file keeps its last good objects, and a removed file
@@ -14,12 +15,14 @@ public final class ManifestSource: Sendable {
     let paths: [String]
     let store: ClusterStore
     let logger: Logger
+    /// Records the programming latency of each file change, when set.
+    let metrics: ClusterDNSMetrics?
     private let seen = Mutex<[String: Stamp]>([:])
     /// The last error per file, for `/readyz` and logs.
     private let errors = Mutex<[String: String]>([:])
 
-    public init(paths: [String], store: ClusterStore, logger: Logger) {
-        self.paths = paths; self.store = store; self.logger = logger
+    public init(paths: [String], store: ClusterStore, logger: Logger, metrics: ClusterDNSMetrics? = nil) {
+        self.paths = paths; self.store = store; self.logger = logger; self.metrics = metrics
     }
 
     /// Problems of files whose last read failed, as `file: message`.
@@ -64,7 +67,9 @@ public final class ManifestSource: Sendable {
         }
         for f in previous.keys where stamps[f] == nil {
             changed += 1
+            let seenAt = ContinuousClock.now
             store.replace(source: Self.sourceName(f), with: [])
+            metrics?.recordProgramming(ContinuousClock.now - seenAt)
             errors.withLock { _ = $0.removeValue(forKey: f) }
             logger.info("manifest removed", metadata: ["file": "\(f)"])
         }
@@ -80,6 +85,7 @@ public final class ManifestSource: Sendable {
             }
             let contents = try ManifestDecoder.decode(data, source: file)
             store.replace(source: Self.sourceName(file), with: contents.objects)
+            metrics?.recordProgramming(ContinuousClock.now - start)
             errors.withLock { _ = $0.removeValue(forKey: file) }
             logger.info("manifest loaded", metadata: [
                 "file": "\(file)", "objects": "\(contents.objects.count)",
@@ -93,11 +99,31 @@ public final class ManifestSource: Sendable {
     /// The store's source name for a file.
     static func sourceName(_ file: String) -> String { "file:" + file }
 
-    /// Polls until the task is cancelled.
-    public func watch(every interval: Duration) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            scan()
+    /// Starts polling every `interval` on a thread of its own, so neither a busy cooperative
+    /// thread pool nor slow admin requests can delay a change past the promised second.
+    /// Returns the handle that stops it.
+    public func startWatching(every interval: Duration) -> ManifestWatch {
+        let watch = ManifestWatch()
+        let micros = UInt32(clamping: max(10_000, interval.components.seconds * 1_000_000
+            + interval.components.attoseconds / 1_000_000_000_000))
+        let thread = Thread { [self] in
+            while !watch.isStopped {
+                usleep(micros)
+                if watch.isStopped { break }
+                scan()
+            }
         }
+        thread.name = "clusterdns-manifest-watch"
+        thread.start()
+        return watch
     }
+}
+
+/// Stops a manifest watch started with `ManifestSource.startWatching(every:)`.
+public final class ManifestWatch: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    /// True once `stop()` was called.
+    public var isStopped: Bool { stopped.load(ordering: .relaxed) }
+    /// Ends the polling after the current scan.
+    public func stop() { stopped.store(true, ordering: .relaxed) }
 }

@@ -65,6 +65,8 @@ public final class DNSServer: Sendable {
         let idle = TimeAmount.nanoseconds(Int64(configuration.tcpIdleTimeout.components.seconds) * 1_000_000_000
             + configuration.tcpIdleTimeout.components.attoseconds / 1_000_000_000)
         let limit = configuration.maxTCPConnections
+        let messageTimeout = TimeAmount.nanoseconds(Int64(configuration.tcpMessageTimeout.components.seconds) * 1_000_000_000
+            + configuration.tcpMessageTimeout.components.attoseconds / 1_000_000_000)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -78,6 +80,7 @@ public final class DNSServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(readTimeout: idle),
+                        TCPMessageTimeoutHandler(limit: messageTimeout),
                         ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)),
                         LengthFieldPrepender(lengthFieldBitLength: .twoBytes),
                         TCPHandler(responder: responder, logger: logger),

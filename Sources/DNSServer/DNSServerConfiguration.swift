@@ -7,6 +7,8 @@ public struct DNSServerConfiguration: Sendable {
     public var tcpIdleTimeout: Duration
     /// Most open TCP connections; past it a new connection is accepted and closed at once.
     public var maxTCPConnections: Int
+    /// Close a TCP connection when a message, once started, is not complete within this long.
+    public var tcpMessageTimeout: Duration = .seconds(2)
     /// Event loop threads (default: one per core).
     public var threads: Int
 

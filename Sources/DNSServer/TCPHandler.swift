@@ -3,7 +3,9 @@ import NIOConcurrencyHelpers
 import Logging
 
 /// Answers DNS over TCP (RFC 7766): framed messages in, framed messages out, pipelined.
-/// Replies are written in the order the queries arrived; deferred replies keep their place.
+/// Immediate replies are written at once; deferred (forwarded) replies when they are ready, so a
+/// slow forward never holds back later answers on the connection (RFC 7766 §6.2.1.1: clients
+/// match replies by ID, in any order).
 final class TCPHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

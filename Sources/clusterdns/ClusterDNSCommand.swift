@@ -14,7 +14,7 @@ struct ClusterDNSCommand: AsyncParsableCommand {
           clusterdns serve --manifests examples/ --zones zones/
           dig @127.0.0.1 -p 1053 web-0.web.default.svc.cluster.local
         """,
-        subcommands: [Serve.self, Zone.self, ResolvConf.self],
+        subcommands: [Serve.self, Zone.self, ResolvConf.self, Check.self, Explain.self, Apply.self, Get.self, Delete.self],
         defaultSubcommand: Serve.self)
 
     /// Runs the command; usage errors exit with 2 (as getopt tools do), other failures with 1.

@@ -27,14 +27,26 @@ struct Serve: AsyncParsableCommand {
     var zones: String?
     @Option(name: .long, help: ArgumentHelp("Admin HTTP address, or off.", valueName: "HOST:PORT|off"))
     var admin: String = "127.0.0.1:8053"
-    @Option(name: .long, help: ArgumentHelp("Upstream resolver for names outside our zones; repeatable.", valueName: "HOST:PORT"))
+    @Option(name: .customLong("admin-token-file"), help: ArgumentHelp("File holding a bearer token the admin API requires (see --admin-auth).", valueName: "FILE"))
+    var adminTokenFile: String?
+    @Option(name: .customLong("admin-auth"), help: ArgumentHelp("What the token protects: writes, or all (every request but /healthz and /readyz).", valueName: "writes|all"))
+    var adminAuth: String = "writes"
+    @Flag(name: .customLong("admin-read-only"), help: "Refuse every admin API write with 403.")
+    var adminReadOnly = false
+    @Option(name: .long, help: ArgumentHelp("Upstream resolver for names outside our zones; repeatable. resolv.conf: the nameservers of /etc/resolv.conf. Default: none (REFUSED).", valueName: "HOST:PORT|resolv.conf"))
     var upstream: [String] = []
     @Option(name: .long, help: ArgumentHelp("TTL of cluster records, 0–3600 (also the SOA minimum).", valueName: "SECONDS"))
     var ttl: UInt32 = 5
     @Option(name: .long, help: ArgumentHelp("Pod A records: insecure, verified or disabled.", valueName: "MODE"))
     var pods: String = "insecure"
-    @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch.", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch (Services, EndpointSlices, Namespaces; Pods with --pods verified). Without it, in a pod (KUBERNETES_SERVICE_HOST set), the service account is used.", valueName: "PATH"))
     var kubeconfig: String?
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig context. Default: its current-context.", valueName: "NAME"))
+    var context: String?
+    @Option(name: .long, help: ArgumentHelp("Watch and serve only these namespaces (comma-separated). Default: all.", valueName: "A,B"))
+    var namespaces: String?
+    @Option(name: .long, help: ArgumentHelp("Label selector for the Services watched, e.g. app=web,tier!=db.", valueName: "SELECTOR"))
+    var labels: String?
     @Option(name: .customLong("max-udp-size"), help: ArgumentHelp("Largest UDP answer, 512–4096.", valueName: "BYTES"))
     var maxUDPSize: Int = 1232
     @Option(name: .customLong("transfer-allow"), help: ArgumentHelp("Client block allowed to AXFR; repeatable. Default: loopback.", valueName: "CIDR"))
@@ -51,9 +63,22 @@ struct Serve: AsyncParsableCommand {
         guard PodRecordMode(rawValue: pods) != nil else {
             throw ValidationError("--pods \(pods): expected insecure, verified or disabled")
         }
+        if let kubeconfig, !FileManager.default.fileExists(atPath: kubeconfig) {
+            throw ValidationError("--kubeconfig \(kubeconfig): no such file")
+        }
+        for ns in Self.namespaceList(namespaces) where !KubernetesSettings.isNamespaceName(ns) {
+            throw ValidationError("--namespaces \(namespaces ?? ""): \"\(ns)\" is not a namespace name")
+        }
+        if kubeconfig == nil, !KubernetesSettings.runningInCluster, context != nil || namespaces != nil || labels != nil {
+            throw ValidationError("--context, --namespaces and --labels need --kubeconfig (or running in a pod)")
+        }
         guard (512...4096).contains(maxUDPSize) else { throw ValidationError("--max-udp-size \(maxUDPSize): must be 512–4096") }
         for c in transferAllow where CIDR(c) == nil { throw ValidationError("--transfer-allow \(c): not a CIDR block") }
         if admin != "off", Self.hostPort(admin) == nil { throw ValidationError("--admin \(admin): expected HOST:PORT or off") }
+        guard AdminOptions.AuthScope(rawValue: adminAuth) != nil else { throw ValidationError("--admin-auth \(adminAuth): expected writes or all") }
+        if let adminTokenFile, (try? Self.readToken(adminTokenFile)) == nil {
+            throw ValidationError("--admin-token-file \(adminTokenFile): cannot read a non-empty token from the file")
+        }
         for u in upstream where u != "resolv.conf" && Self.hostPort(u) == nil {
             throw ValidationError("--upstream \(u): expected HOST:PORT or resolv.conf")
         }
@@ -64,6 +89,24 @@ struct Serve: AsyncParsableCommand {
         if let zones, !FileManager.default.fileExists(atPath: zones) {
             throw ValidationError("--zones \(zones): no such directory")
         }
+    }
+
+    /// The token in a file, without surrounding white space; throws when unreadable or empty.
+    static func readToken(_ file: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ValidationError("\(file) is empty") }
+        return token
+    }
+
+    /// Whether an admin host is a loopback address.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// `a,b` → `["a", "b"]`.
+    static func namespaceList(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     }
 
     /// Splits `host:port` or `[v6]:port`.
@@ -100,9 +143,38 @@ struct Serve: AsyncParsableCommand {
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
         config.maxUDPSize = maxUDPSize
         if !transferAllow.isEmpty { config.transferAllow = transferAllow.compactMap(CIDR.init) }
-        if admin != "off" { logger.notice("--admin: the admin HTTP API is not available in this version yet") }
-        if !upstream.isEmpty { logger.notice("--upstream: forwarding is not available in this version yet; names outside our zones get REFUSED") }
-        if kubeconfig != nil { logger.notice("--kubeconfig: watching a Kubernetes API is not available in this version yet") }
+        if admin != "off", let (host, port) = Self.hostPort(admin) {
+            config.admin = AdminOptions(host: host, port: port, token: try adminTokenFile.map(Self.readToken),
+                                        authScope: AdminOptions.AuthScope(rawValue: adminAuth) ?? .writes,
+                                        readOnly: adminReadOnly)
+            if config.admin?.token == nil, !Self.isLoopback(host) {
+                logger.warning("--admin \(admin) is not loopback and has no --admin-token-file: anyone who can reach it can change DNS")
+            }
+        }
+        config.metrics = ClusterDNSMetrics.bootstrapGlobal()
+        for u in upstream {
+            if u == "resolv.conf" {
+                // As CoreDNS's `forward . /etc/resolv.conf`: every nameserver there, port 53.
+                guard let servers = ResolvConfFile.nameservers(), !servers.isEmpty else {
+                    throw ValidationError("--upstream resolv.conf: no nameserver in /etc/resolv.conf")
+                }
+                config.upstreams += servers
+            } else if let hp = Self.hostPort(u) {
+                config.upstreams.append(hp)
+            }
+        }
+        if kubeconfig != nil || KubernetesSettings.runningInCluster {
+            var k = KubernetesSettings()
+            k.kubeconfig = kubeconfig
+            k.context = context
+            k.inCluster = kubeconfig == nil
+            k.namespaces = Self.namespaceList(namespaces)
+            k.serviceLabelSelector = labels
+            k.watchPods = config.podMode == .verified
+            config.kubernetes = k
+            // The API is the source of truth: no demo manifests unless asked for.
+            if manifests.isEmpty { config.manifests = [] }
+        }
         try await ClusterDNSService.runUntilSignalled(config, logger: logger)
     }
 }

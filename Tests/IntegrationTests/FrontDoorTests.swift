@@ -15,15 +15,15 @@ struct FrontDoorTests {
     }
 
     /// Sends `bytes` over UDP; nil when no reply came.
-    func send(_ bytes: [UInt8], port: Int) -> Message? {
+    func send(_ bytes: [UInt8], port: Int) async -> Message? {
         let client = DNSClient(port: port, timeoutMilliseconds: 300)
-        guard let raw = try? client.exchangeRaw(bytes) else { return nil }
+        guard let raw = try? await offPool({ try client.exchangeRaw(bytes) }) else { return nil }
         return try? Message(wire: raw)
     }
 
     /// The server still answers a normal query at once.
-    func stillServes(_ port: Int) throws {
-        let reply = try DNSClient(port: port).exchange(.query("web-0.web.default.svc.cluster.local.", .a))
+    func stillServes(_ port: Int) async throws {
+        let reply = try await offPool { try DNSClient(port: port).exchange(.query("web-0.web.default.svc.cluster.local.", .a)) }
         #expect(reply.answers.count == 1)
     }
 
@@ -31,12 +31,12 @@ struct FrontDoorTests {
     func dropped() async throws {
         try await withServer { server in
             for n in [0, 1, 5, 11] {
-                #expect(send([UInt8](repeating: 0, count: n), port: server.port) == nil)
+                #expect(await send([UInt8](repeating: 0, count: n), port: server.port) == nil)
             }
             var response = query()
             response[2] |= 0x80
-            #expect(send(response, port: server.port) == nil)
-            try stillServes(server.port)
+            #expect(await send(response, port: server.port) == nil)
+            try await stillServes(server.port)
         }
     }
 
@@ -52,12 +52,12 @@ struct FrontDoorTests {
             two[5] = 2                                                                         // QDCOUNT 2
             cases.append(two + two[12...])
             for c in cases {
-                let reply = try #require(send(c, port: server.port), "no reply to \(c)")
+                let reply = try #require(await send(c, port: server.port), "no reply to \(c)")
                 #expect(reply.rcode == .formErr)
                 #expect(reply.isResponse)
                 #expect(reply.id == UInt16(c[0]) << 8 | UInt16(c[1]))
             }
-            try stillServes(server.port)
+            try await stillServes(server.port)
         }
     }
 
@@ -67,33 +67,33 @@ struct FrontDoorTests {
             for opcode: UInt8 in [1, 2, 3, 4, 5, 6, 15] {
                 var q = query()
                 q[2] = (q[2] & 0x87) | (opcode << 3)
-                let reply = try #require(send(q, port: server.port))
+                let reply = try #require(await send(q, port: server.port))
                 #expect(reply.rcode == .notImp)
                 #expect(reply.opcode.rawValue == opcode)
                 #expect(!reply.authoritative)
             }
             var chaos = query()
             chaos[chaos.count - 1] = 3                                  // class CH
-            #expect(send(chaos, port: server.port)?.rcode == .refused)
-            #expect(send(query("www.example.org."), port: server.port)?.rcode == .refused)
-            #expect(send(query("cluster.local.", .axfr), port: server.port)?.rcode == .refused)   // AXFR over UDP
-            try stillServes(server.port)
+            #expect(await send(chaos, port: server.port)?.rcode == .refused)
+            #expect(await send(query("www.example.org."), port: server.port)?.rcode == .refused)
+            #expect(await send(query("cluster.local.", .axfr), port: server.port)?.rcode == .refused)   // AXFR over UDP
+            try await stillServes(server.port)
         }
     }
 
     @Test("EDNS: BADVERS for version 1, OPT answers OPT, DO copied, UDP size respected (RFC 6891)")
     func edns() async throws {
         try await withServer { server in
-            let bad = try #require(send(query(edns: EDNS(version: 1)), port: server.port))
+            let bad = try #require(await send(query(edns: EDNS(version: 1)), port: server.port))
             #expect(bad.rcode == .badVers)
             #expect(bad.edns?.version == 0)
             #expect(bad.answers.isEmpty)
-            let ok = try #require(send(query(edns: EDNS(udpPayloadSize: 4096, dnssecOK: true, options: [EDNSOption(code: 100, data: [1, 2])])), port: server.port))
+            let ok = try #require(await send(query(edns: EDNS(udpPayloadSize: 4096, dnssecOK: true, options: [EDNSOption(code: 100, data: [1, 2])])), port: server.port))
             #expect(ok.rcode == .noError)
             #expect(ok.edns?.dnssecOK == true)
             #expect(ok.edns?.options.isEmpty == true)
             #expect(ok.edns?.udpPayloadSize == 1232)
-            let plain = try #require(send(query(), port: server.port))
+            let plain = try #require(await send(query(), port: server.port))
             #expect(plain.edns == nil)
         }
     }
@@ -120,18 +120,18 @@ struct FrontDoorTests {
         for i in 1...60 { yaml += "  - addresses: [10.9.0.\(i)]\n    hostname: member-\(i)\n" }
         try yaml.write(to: dir.appendingPathComponent("big.yaml"), atomically: true, encoding: .utf8)
         try await withServer(manifests: [dir.path]) { server in
-            let raw = try DNSClient(port: server.port).exchangeRaw(query("_http._tcp.big.default.svc.cluster.local.", .srv))
+            let raw = try await offPool { try DNSClient(port: server.port).exchangeRaw(query("_http._tcp.big.default.svc.cluster.local.", .srv)) }
             #expect(raw.count <= 512)
             let udp = try Message(wire: raw)
             #expect(udp.truncated)
             #expect(udp.answers.count < 60)
-            let withEDNS = try DNSClient(port: server.port).exchangeRaw(query("big.default.svc.cluster.local.", .a, edns: EDNS(udpPayloadSize: 4096)))
+            let withEDNS = try await offPool { try DNSClient(port: server.port).exchangeRaw(query("big.default.svc.cluster.local.", .a, edns: EDNS(udpPayloadSize: 4096))) }
             #expect(withEDNS.count <= 1232)
             #expect(try Message(wire: withEDNS).answers.count == 60)
-            let tcp = try DNSClient(port: server.port).exchange(.query("_http._tcp.big.default.svc.cluster.local.", .srv), tcp: true)
+            let tcp = try await offPool { try DNSClient(port: server.port).exchange(.query("_http._tcp.big.default.svc.cluster.local.", .srv), tcp: true) }
             #expect(!tcp.truncated)
             #expect(tcp.answers.count == 60)
-            let dig = try run("dig", ["@127.0.0.1", "-p", "\(server.port)", "+time=2", "+tries=1", "+ignore", "+noedns",
+            let dig = try await run("dig", ["@127.0.0.1", "-p", "\(server.port)", "+time=2", "+tries=1", "+ignore", "+noedns",
                                       "_http._tcp.big.default.svc.cluster.local", "SRV"]).stdout
             #expect(digFlags(dig).contains("tc"))
         }

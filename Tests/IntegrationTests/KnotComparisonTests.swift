@@ -10,8 +10,8 @@ import ClusterDNSRuntime
 @Suite("Zone export agrees with Knot DNS", .serialized)
 struct KnotComparisonTests {
     /// A free TCP/UDP port on loopback (bound and released; good enough for a test).
-    func freePort() throws -> Int {
-        let r = try run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+    func freePort() async throws -> Int {
+        let r = try await run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
         return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
@@ -28,7 +28,7 @@ struct KnotComparisonTests {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent("db"), withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             try ZoneFile.render(records, origin: zone.apex).write(to: dir.appendingPathComponent("cluster.local.zone"), atomically: true, encoding: .utf8)
-            let port = try freePort()
+            let port = try await freePort()
             let conf = """
             server:
                 rundir: "\(dir.path)"
@@ -56,15 +56,15 @@ struct KnotComparisonTests {
             defer { knot.terminate(); knot.waitUntilExit() }
             // Wait (bounded) until knot serves the zone.
             let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, try digShort(port, "dns-version.cluster.local", "TXT").isEmpty {
+            while ContinuousClock.now < deadline, try await digShort(port, "dns-version.cluster.local", "TXT").isEmpty {
                 try await Task.sleep(for: .milliseconds(100))
             }
             var questions = Set<Question>()
             for rr in records { questions.insert(Question(name: rr.name, type: rr.type)) }
             #expect(questions.count > 20)
             for q in questions.sorted(by: { ($0.name, $0.type.rawValue) < ($1.name, $1.type.rawValue) }) {
-                let ours = digAnswers(try dig(server.port, "+norec", q.name.description, q.type.description))
-                let knots = digAnswers(try dig(port, "+norec", q.name.description, q.type.description))
+                let ours = digAnswers(try await dig(server.port, "+norec", q.name.description, q.type.description))
+                let knots = digAnswers(try await dig(port, "+norec", q.name.description, q.type.description))
                 #expect(ours == knots, "\(q.name) \(q.type)")
                 #expect(!ours.isEmpty, "\(q.name) \(q.type)")
             }

@@ -43,8 +43,14 @@ struct CommandResult {
     var stderr: String
 }
 
-/// Runs a program and waits for it (no shell).
-func run(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+/// Runs a program and waits for it (no shell), off the cooperative pool: a blocked pool thread
+/// would stall the servers under test that share it (2 threads on a 2-core machine).
+func run(_ program: String, _ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+    try await offPool { try runBlocking(program, arguments, stdin: stdin) }
+}
+
+/// Runs a program and waits for it, blocking the calling thread.
+func runBlocking(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/" + program)
     p.arguments = arguments
@@ -69,13 +75,13 @@ func run(_ program: String, _ arguments: [String], stdin: String? = nil) throws 
 }
 
 /// `dig @127.0.0.1 -p PORT args...` with a short timeout and no retries.
-func dig(_ port: Int, _ args: String...) throws -> String {
-    try run("dig", ["@127.0.0.1", "-p", "\(port)", "+time=2", "+tries=1"] + args).stdout
+func dig(_ port: Int, _ args: String...) async throws -> String {
+    try await run("dig", ["@127.0.0.1", "-p", "\(port)", "+time=2", "+tries=1"] + args).stdout
 }
 
 /// The sorted lines of `dig +short`.
-func digShort(_ port: Int, _ args: String...) throws -> [String] {
-    try run("dig", ["@127.0.0.1", "-p", "\(port)", "+time=2", "+tries=1", "+short"] + args).stdout
+func digShort(_ port: Int, _ args: String...) async throws -> [String] {
+    try await run("dig", ["@127.0.0.1", "-p", "\(port)", "+time=2", "+tries=1", "+short"] + args).stdout
         .split(separator: "\n").map(String.init).sorted()
 }
 

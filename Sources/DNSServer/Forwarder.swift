@@ -1,0 +1,186 @@
+import NIOCore
+import NIOPosix
+import Logging
+import Synchronization
+import DNSModel
+import DNSWire
+
+/// How queries are forwarded.
+public struct ForwarderConfiguration: Sendable {
+    /// Upstream resolvers, tried in turn.
+    public var upstreams: [SocketAddress]
+    /// How long to wait for one upstream before the next (over UDP, and again over TCP after TC).
+    public var timeout: Duration
+    /// Most forwards waiting for an upstream at once; past it the client gets SERVFAIL at once.
+    public var maxInFlight: Int
+    /// Most cached answers (0 disables the cache).
+    public var cacheEntries: Int
+    /// The EDNS payload size we offer upstreams and to clients of forwarded answers.
+    public var maxUDPSize: Int
+
+    public init(upstreams: [SocketAddress], timeout: Duration = .seconds(2), maxInFlight: Int = 1000,
+                cacheEntries: Int = 10_000, maxUDPSize: Int = 1232) {
+        self.upstreams = upstreams; self.timeout = timeout; self.maxInFlight = maxInFlight
+        self.cacheEntries = cacheEntries; self.maxUDPSize = maxUDPSize
+    }
+}
+
+/// Forwards queries for names outside our zones to upstream resolvers (a stub forwarder, as
+/// CoreDNS's `forward`): a random ID and a fresh source port per query, replies accepted only
+/// when ID and question match, a timeout per upstream then the next, TCP after TC, a bound on
+/// forwards in flight, a cache, and loop detection. Event-loop friendly: `respond` never blocks.
+public final class Forwarder: Sendable {
+    /// EDNS option code (local/experimental range, RFC 6891 §9) carrying this process's tag on
+    /// every forwarded query, so a query that comes back to our own listener is recognised.
+    public static let loopTagOption: UInt16 = 65_001
+
+    public let configuration: ForwarderConfiguration
+    /// The answer cache, when enabled.
+    public let cache: ResponseCache?
+    let group: any EventLoopGroup
+    let logger: Logger
+    let tag: [UInt8]
+    private let inFlightCount = Atomic<Int>(0)
+    /// The upstream that answered last: tried first next time, so a dead first upstream costs
+    /// one timeout rather than one per query.
+    private let preferred = Atomic<Int>(0)
+    private let loopsSeen = Atomic<Int>(0)
+
+    public init(configuration: ForwarderConfiguration, group: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration; self.group = group; self.logger = logger
+        self.cache = configuration.cacheEntries > 0 ? ResponseCache(capacity: configuration.cacheEntries) : nil
+        var rng = SystemRandomNumberGenerator()
+        self.tag = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+
+    /// Forwards waiting for an upstream now.
+    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+    /// Looped queries seen (our own forwarded queries arriving at our listener).
+    public var loopsDetected: Int { loopsSeen.load(ordering: .relaxed) }
+
+    /// True when `query` is one this process forwarded, back at our own listener.
+    public func isLooped(_ query: Message) -> Bool {
+        query.edns?.options.contains { $0.code == Self.loopTagOption && $0.data == tag } ?? false
+    }
+
+    /// The transport reply for a query outside our zones: a cached answer or SERVFAIL at once,
+    /// or a deferred forward. The reply keeps the client's ID and question spelling, sets RA,
+    /// and fits `maxSize` (TC when cut).
+    public func respond(to query: Message, maxSize: Int) -> DNSReply {
+        guard let question = query.questions.first else { return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize)) }
+        if isLooped(query) {
+            loopsSeen.add(1, ordering: .relaxed)
+            logger.error("forwarding loop: our own forwarded query came back to us; answering SERVFAIL",
+                         metadata: ["name": "\(question.name)", "type": "\(question.type)"])
+            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize))
+        }
+        let dnssecOK = query.edns?.dnssecOK ?? false
+        let key = ResponseCache.Key(question, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
+        if let cache, let hit = cache.lookup(key) {
+            return .message(clientReply(query, hit).wire(maxSize: maxSize))
+        }
+        guard admit() else {
+            logger.warning("too many forwards in flight; answering SERVFAIL", metadata: ["limit": "\(configuration.maxInFlight)"])
+            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize))
+        }
+        return .deferred { [self] in
+            defer { release() }
+            let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
+            guard let answer else { return Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize) }
+            return clientReply(query, answer).wire(maxSize: maxSize)
+        }
+    }
+
+    /// Resolves one question through the cache and the upstreams (for CNAME targets outside
+    /// our zones). Nil when every upstream failed or too many forwards are in flight.
+    public func resolve(_ question: Question, dnssecOK: Bool = false, checkingDisabled: Bool = false) async -> ForwardedAnswer? {
+        let key = ResponseCache.Key(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+        if let cache, let hit = cache.lookup(key) { return hit }
+        guard admit() else { return nil }
+        defer { release() }
+        return await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+    }
+
+    private func admit() -> Bool {
+        let now = inFlightCount.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > configuration.maxInFlight {
+            inFlightCount.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    private func release() { inFlightCount.subtract(1, ordering: .relaxed) }
+
+    private func forwardAndCache(_ question: Question, key: ResponseCache.Key, dnssecOK: Bool,
+                                 checkingDisabled: Bool) async -> ForwardedAnswer? {
+        guard let reply = await forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled) else { return nil }
+        let answer = ForwardedAnswer(reply)
+        if !reply.truncated { cache?.store(key, answer) }
+        return answer
+    }
+
+    /// Asks the upstreams in turn, starting with the last one that answered. A reply with
+    /// SERVFAIL, REFUSED, NOTIMP or FORMERR moves on to the next upstream; if none does better,
+    /// the last such reply is returned. Nil when no upstream replied at all.
+    func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Message? {
+        let upstreams = configuration.upstreams
+        guard !upstreams.isEmpty else { return nil }
+        let start = preferred.load(ordering: .relaxed) % upstreams.count
+        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000
+            + configuration.timeout.components.attoseconds / 1_000_000_000)
+        var fallback: Message?
+        for step in 0..<upstreams.count {
+            let index = (start + step) % upstreams.count
+            let upstream = upstreams[index]
+            let id = UInt16.random(in: 0...UInt16.max)
+            let query = Message(id: id, recursionDesired: true, checkingDisabled: checkingDisabled,
+                                questions: [question],
+                                edns: EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: dnssecOK,
+                                           options: [EDNSOption(code: Self.loopTagOption, data: tag)]))
+            let matcher = ReplyMatcher(id: id, question: question)
+            let loop = group.next()
+            do {
+                var reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: false,
+                                                                timeout: timeout, on: loop)
+                if reply.truncated {
+                    reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: true,
+                                                                timeout: timeout, on: loop)
+                }
+                switch reply.rcode {
+                case .servFail, .refused, .notImp, .formErr:
+                    logger.debug("upstream failed the query", metadata: [
+                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                    fallback = reply
+                    continue
+                default:
+                    if index != start { preferred.store(index, ordering: .relaxed) }
+                    return reply
+                }
+            } catch {
+                logger.warning("upstream did not answer", metadata: [
+                    "upstream": "\(upstream)", "error": "\(error)", "name": "\(question.name)"])
+            }
+        }
+        return fallback
+    }
+
+    /// The client's reply from an upstream answer: the client's ID, question (spelling kept),
+    /// RD and CD; RA set; an OPT only when the client sent one.
+    func clientReply(_ query: Message, _ answer: ForwardedAnswer) -> Message {
+        Message(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
+                recursionAvailable: true, authenticData: answer.authenticData && (query.edns?.dnssecOK ?? false),
+                checkingDisabled: query.checkingDisabled, rcode: answer.rcode, questions: query.questions,
+                answers: answer.answers, authority: answer.authority,
+                additional: answer.additional.filter { $0.type != .opt },
+                edns: query.edns.map { EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: $0.dnssecOK) })
+    }
+
+    /// SERVFAIL for `query`, with RA set.
+    public static func failure(_ query: Message, maxUDPSize: Int = 1232) -> Message {
+        Message(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
+                recursionAvailable: true, checkingDisabled: query.checkingDisabled, rcode: .servFail,
+                questions: query.questions,
+                edns: query.edns.map { EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: $0.dnssecOK) })
+    }
+}

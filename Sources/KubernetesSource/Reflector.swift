@@ -1,0 +1,218 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+import ClusterModel
+
+/// One list/watch target: a resource, optionally in one namespace, optionally label-filtered.
+public struct WatchedResource: Sendable, Hashable, CustomStringConvertible {
+    public let kind: ObjectKind
+    /// nil means every namespace (or a cluster-scoped kind).
+    public let namespace: String?
+    public let labelSelector: String?
+
+    public init(kind: ObjectKind, namespace: String? = nil, labelSelector: String? = nil) {
+        self.kind = kind; self.namespace = kind.isNamespaced ? namespace : nil; self.labelSelector = labelSelector
+    }
+
+    /// The REST collection path, e.g. `/api/v1/namespaces/a/services`.
+    public var path: String {
+        let group = kind == .endpointSlice ? "/apis/discovery.k8s.io/v1" : "/api/v1"
+        if let namespace { return "\(group)/namespaces/\(namespace)/\(kind.resource)" }
+        return "\(group)/\(kind.resource)"
+    }
+
+    /// The `ClusterStore` source whose full contribution a relist replaces.
+    public var sourceName: String {
+        "kubernetes:" + kind.resource + (namespace.map { "/\($0)" } ?? "")
+    }
+
+    public var description: String { kind.resource + (namespace.map { " in \($0)" } ?? "") }
+}
+
+/// Exponential backoff with jitter: each delay is drawn from [d/2, d], d doubling from `initial` to `maximum`.
+struct Backoff {
+    let initial: Duration
+    let maximum: Duration
+    private var current: Duration
+
+    init(initial: Duration, maximum: Duration) { self.initial = initial; self.maximum = maximum; current = initial }
+
+    mutating func next() -> Duration {
+        let d = current * Double.random(in: 0.5...1.0)
+        current = min(current * 2, maximum)
+        return d
+    }
+
+    mutating func reset() { current = initial }
+}
+
+/// The client-go reflector loop for one `WatchedResource`: list (paginated) and swap the whole
+/// result into the store as one change; then watch from the list's resourceVersion, applying each
+/// received chunk of events as one change and remembering the last resourceVersion (bookmarks
+/// included); a watch the server ends is resumed from there; `410 Gone` means list again;
+/// anything else is retried with backoff while the store keeps the last known state.
+final class Reflector: Sendable {
+    struct State {
+        var resourceVersion = ""
+        var lists = 0
+        var watches = 0
+        var listed = false
+        var lastProgress: ContinuousClock.Instant?
+        var lastError: String?
+        /// A watch stream is open: the store is current for this resource.
+        var connected = false
+    }
+
+    let resource: WatchedResource
+    /// Keeps only objects that pass (namespace filtering of Namespace objects).
+    let keep: @Sendable (KubeObject) -> Bool
+    let state = Mutex(State())
+
+    init(resource: WatchedResource, keep: @escaping @Sendable (KubeObject) -> Bool) {
+        self.resource = resource; self.keep = keep
+    }
+
+    func run(client: APIClient, store: ClusterStore, options: KubernetesSourceOptions, logger: Logger,
+             onListed: @Sendable () -> Void) async {
+        var logger = logger
+        logger[metadataKey: "resource"] = "\(resource)"
+        var backoff = Backoff(initial: options.initialBackoff, maximum: options.maximumBackoff)
+        var needList = true
+        var gones = 0
+        while !Task.isCancelled {
+            do {
+                if needList {
+                    try await relist(client: client, store: store, options: options, logger: logger)
+                    needList = false
+                    backoff.reset()
+                    onListed()
+                }
+                let started = ContinuousClock.now
+                let events = try await watch(client: client, store: store, options: options, logger: logger)
+                gones = 0
+                logger.debug("watch ended by the server; resuming", metadata: ["events": "\(events)"])
+                if events == 0 && ContinuousClock.now - started < .seconds(1) {
+                    try await Task.sleep(for: backoff.next())
+                } else {
+                    backoff.reset()
+                }
+            } catch let error as APIError where error.isGone {
+                if Task.isCancelled { break }
+                logger.info("resource version expired; relisting", metadata: ["error": "\(error)"])
+                needList = true
+                gones += 1
+                state.withLock { $0.lastError = "\(error)" }
+                if gones > 1 { try? await Task.sleep(for: backoff.next()) }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("kubernetes \(needList ? "list" : "watch") failed; retrying with backoff, serving the last known state",
+                               metadata: ["error": "\(error)"])
+                state.withLock { $0.lastError = "\(error)" }
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
+    func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.userInfo[.kubeKind] = resource.kind.rawValue
+        return d
+    }
+
+    /// Lists every page, then replaces the source's objects with the complete set in one store change.
+    func relist(client: APIClient, store: ClusterStore, options: KubernetesSourceOptions, logger: Logger) async throws {
+        let started = ContinuousClock.now
+        let decoder = decoder()
+        var objects: [KubeObject] = []
+        var invalid = 0
+        var continueToken: String?
+        var resourceVersion = ""
+        repeat {
+            var query = [("limit", String(options.pageSize))]
+            if let s = resource.labelSelector { query.append(("labelSelector", s)) }
+            if let c = continueToken { query.append(("continue", c)) }
+            let response = try await client.get(resource.path, query: query, timeout: .seconds(options.listTimeoutSeconds))
+            let body = try await response.body.collect(upTo: options.maxListPageBytes)
+            let page: ListPage
+            do { page = try decoder.decode(ListPage.self, from: body) } catch { throw APIError.decoding("\(error)") }
+            for item in page.items {
+                if let o = item.object {
+                    if keep(o) { objects.append(o) }
+                } else {
+                    invalid += 1
+                    if invalid == 1 { logger.warning("object skipped", metadata: ["object": "\(item.key)", "error": "\(item.error ?? "")"]) }
+                }
+            }
+            resourceVersion = page.resourceVersion
+            continueToken = page.continueToken
+        } while continueToken != nil
+        store.replace(source: resource.sourceName, with: objects)
+        state.withLock {
+            $0.resourceVersion = resourceVersion; $0.lists += 1; $0.listed = true
+            $0.lastProgress = .now; $0.lastError = nil
+        }
+        logger.info("listed", metadata: ["objects": "\(objects.count)", "invalid": "\(invalid)",
+                                         "resourceVersion": "\(resourceVersion)", "duration": "\(ContinuousClock.now - started)"])
+    }
+
+    /// Watches from the last resourceVersion until the server ends the stream; returns how many events came.
+    func watch(client: APIClient, store: ClusterStore, options: KubernetesSourceOptions, logger: Logger) async throws -> Int {
+        let decoder = decoder()
+        let timeout = Int.random(in: options.watchTimeoutSeconds)
+        var query = [("watch", "1"), ("resourceVersion", state.withLock { $0.resourceVersion }),
+                     ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeout))]
+        if let s = resource.labelSelector { query.append(("labelSelector", s)) }
+        let response = try await client.get(resource.path, query: query, timeout: .seconds(Int64(timeout) + 60))
+        state.withLock { $0.watches += 1; $0.lastProgress = .now; $0.lastError = nil; $0.connected = true }
+        // Up to the moment the stream ends the store was current.
+        defer { state.withLock { $0.connected = false; $0.lastProgress = .now } }
+        var splitter = LineSplitter(maxLineBytes: options.maxEventBytes)
+        var count = 0
+        for try await chunk in response.body {
+            let lines = try splitter.feed(chunk.readableBytesView)
+            guard !lines.isEmpty else { continue }
+            var changes: [ClusterChange] = []
+            var rv: String?
+            // Apply what came before a failure, so the resume point and the store agree.
+            func flush() {
+                if !changes.isEmpty { store.apply(changes, source: resource.sourceName); changes = [] }
+                state.withLock { s in
+                    if let rv { s.resourceVersion = rv }
+                    s.lastProgress = .now
+                }
+            }
+            for line in lines {
+                let event: WatchEvent
+                do { event = try decoder.decode(WatchEvent.self, from: Data(line)) } catch {
+                    flush()
+                    throw APIError.decoding("watch event: \(error)")
+                }
+                count += 1
+                switch event {
+                case .added(let o), .modified(let o):
+                    if let object = o.object {
+                        changes.append(keep(object) ? .upsert(object) : .delete(o.key))
+                    } else {
+                        // What a relist would give: the invalid object is not served.
+                        logger.warning("object skipped", metadata: ["object": "\(o.key)", "error": "\(o.error ?? "")"])
+                        changes.append(.delete(o.key))
+                    }
+                    rv = o.resourceVersion ?? rv
+                case .deleted(let o):
+                    changes.append(.delete(o.key))
+                    rv = o.resourceVersion ?? rv
+                case .bookmark(let v):
+                    rv = v ?? rv
+                case .error(let status):
+                    flush()
+                    throw APIError.status(status)
+                }
+            }
+            flush()
+        }
+        return count
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import DNSModel
+import DNSServer
+import ClusterDNSRuntime
+
+/// Forwarding to a second local clusterdns serving `upstreamZones` (never a public address).
+@Suite("Forwarding to upstreams", .serialized)
+struct ForwardTests {
+    @Test("A, AAAA, MX, CNAME and NXDOMAIN forwarded; client ID and spelling kept; RA set; cluster names still ours and never cached")
+    func forwards() async throws {
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+                let port = server.port
+                #expect(try await digShortAsync(port, ["www.upstream.test"]) == ["192.0.2.80"])
+                #expect(try await digShortAsync(port, ["www.upstream.test", "AAAA"]) == ["2001:db8::80"])
+                #expect(try await digShortAsync(port, ["upstream.test", "MX"]) == ["10 mail.upstream.test."])
+                #expect(try await digShortAsync(port, ["+tcp", "alias.upstream.test"]) == ["192.0.2.80", "www.upstream.test."])
+                let a = try await digAsync(port, ["www.upstream.test"])
+                #expect(digStatus(a) == "NOERROR")
+                #expect(digFlags(a).contains("ra"))
+                #expect(!digFlags(a).contains("aa"))
+                let nx = try await digAsync(port, ["nope.upstream.test"])
+                #expect(digStatus(nx) == "NXDOMAIN")
+                #expect(nx.contains("AUTHORITY: 1"))
+                // Our own client: the reply carries the client's ID and question spelling.
+                let client = DNSClient(port: port, timeoutMilliseconds: 3000)
+                let reply = try await offPool {
+                    try client.exchange(.query("WwW.UpStReAm.TeSt.", .a, id: 4242))
+                }
+                #expect(reply.id == 4242)
+                #expect(reply.questions.first?.name.description == "WwW.UpStReAm.TeSt.")
+                #expect(reply.recursionAvailable)
+                #expect(reply.answers.map(\.data) == [.a(IPv4Address(192, 0, 2, 80))])
+                let noEDNS = try await offPool { try client.exchange(.query("mail.upstream.test.", .a, id: 7, edns: nil)) }
+                #expect(noEDNS.edns == nil)
+                #expect(noEDNS.answers.map(\.data) == [.a(IPv4Address(192, 0, 2, 25))])
+                // Cluster and static-zone answers stay authoritative and are never cached.
+                let cache = try #require(server.forwarder?.cache)
+                let entries = cache.count
+                let cluster = try await digAsync(port, ["web-0.web.default.svc.cluster.local"])
+                #expect(digFlags(cluster).contains("aa"))
+                #expect(digAnswers(cluster) == ["web-0.web.default.svc.cluster.local. A 10.244.1.10"])
+                #expect(try await digShortAsync(port, ["www.example.test"]) == ["192.0.2.10"])
+                #expect(cache.count == entries)
+            }
+        }
+    }
+
+    @Test("TC from the upstream: retried over TCP; the client gets all of it over TCP, TC over UDP")
+    func truncatedUpstreamRetriedOverTCP() async throws {
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+                // 100 A records do not fit the 1232 bytes we offer the upstream over UDP.
+                let tcp = try await digShortAsync(server.port, ["+tcp", "big.upstream.test"])
+                #expect(tcp.count == 100)
+                let udp = try await digAsync(server.port, ["+notcp", "+ignore", "+bufsize=1232", "big.upstream.test"])
+                #expect(digFlags(udp).contains("tc"))
+                let client = DNSClient(port: server.port, timeoutMilliseconds: 3000)
+                let raw = try await offPool { try client.exchangeRaw(Message.query("big.upstream.test.", .a, id: 9).wire()) }
+                #expect(raw.count <= 1232)
+            }
+        }
+    }
+
+    @Test("a silent upstream costs one 2 s timeout, then the next upstream answers")
+    func deadThenLive() async throws {
+        let silent = SilentUDPSocket()
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: {
+                $0.upstreams = [("127.0.0.1", silent.port), ("127.0.0.1", upstream.port)]
+            }) { server async throws in
+                let start = ContinuousClock.now
+                #expect(try await digShortAsync(server.port, ["+time=5", "www.upstream.test"]) == ["192.0.2.80"])
+                let took = seconds(since: start)
+                #expect(took >= 1.8 && took < 4, "took \(took) s")
+                // The live upstream is now preferred: the next name is answered at once.
+                let again = ContinuousClock.now
+                #expect(try await digShortAsync(server.port, ["mail.upstream.test"]) == ["192.0.2.25"])
+                #expect(seconds(since: again) < 1)
+            }
+        }
+    }
+
+    @Test("every upstream dead → SERVFAIL; a closed port fails fast")
+    func allDead() async throws {
+        let a = SilentUDPSocket(), b = SilentUDPSocket()
+        try await withServer(configure: {
+            $0.upstreams = [("127.0.0.1", a.port), ("127.0.0.1", b.port)]
+            $0.forwardTimeout = .milliseconds(500)
+        }) { server async throws in
+            let start = ContinuousClock.now
+            let out = try await digAsync(server.port, ["www.upstream.test"])
+            #expect(digStatus(out) == "SERVFAIL")
+            #expect(digFlags(out).contains("ra"))
+            #expect(seconds(since: start) >= 0.9)
+        }
+        let closed = freePort()
+        try await withServer(configure: { $0.upstreams = [("127.0.0.1", closed)] }) { server async throws in
+            let start = ContinuousClock.now
+            #expect(digStatus(try await digAsync(server.port, ["www.upstream.test"])) == "SERVFAIL")
+            #expect(seconds(since: start) < 1.5, "ICMP port unreachable ends the wait")
+        }
+    }
+
+    @Test("past the in-flight bound, SERVFAIL at once")
+    func inFlightBound() async throws {
+        let silent = SilentUDPSocket()
+        try await withServer(configure: {
+            $0.upstreams = [("127.0.0.1", silent.port)]
+            $0.maxForwardsInFlight = 2
+        }) { server async throws in
+            let port = server.port
+            let results = try await withThrowingTaskGroup(of: (UInt16, Double, ResponseCode?).self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        let start = ContinuousClock.now
+                        let client = DNSClient(port: port, timeoutMilliseconds: 4000)
+                        let reply = try? await offPool { try client.exchange(.query(DomainName("n\(i).upstream.test.")!, .a, id: UInt16(100 + i))) }
+                        return (UInt16(100 + i), seconds(since: start), reply?.rcode)
+                    }
+                }
+                var all: [(UInt16, Double, ResponseCode?)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(results.allSatisfy { $0.2 == .servFail })
+            let fast = results.filter { $0.1 < 1 }
+            let slow = results.filter { $0.1 >= 1.5 }
+            #expect(fast.count == 4, "\(results)")
+            #expect(slow.count == 2, "\(results)")
+            #expect(server.forwarder?.inFlight == 0)
+        }
+    }
+
+    @Test("cache: hit without the upstream, TTL decremented, negative answers cached from the SOA")
+    func cache() async throws {
+        let upstream = try await startUpstream()
+        try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+            let port = server.port
+            let cache = try #require(server.forwarder?.cache)
+            let first = try await digAsync(port, ["www.upstream.test"])
+            #expect(digTTLs(first) == [300])
+            let nx = try await digAsync(port, ["nope.upstream.test"])
+            #expect(digStatus(nx) == "NXDOMAIN")
+            let misses = cache.misses
+            await upstream.stop()
+            try await Task.sleep(for: .milliseconds(2100))
+            let second = try await digAsync(port, ["www.upstream.test"])
+            #expect(digAnswers(second) == ["www.upstream.test. A 192.0.2.80"])
+            let ttl = digTTLs(second).first ?? 0
+            #expect(ttl >= 296 && ttl <= 298, "TTL \(ttl)")
+            let nx2 = try await digAsync(port, ["NOPE.upstream.test"])
+            #expect(digStatus(nx2) == "NXDOMAIN")
+            // RFC 2308: the negative TTL is min(SOA TTL 300, minimum 60), counting down.
+            let soaTTL = nx2.split(separator: "\n").first { $0.contains("SOA") && !$0.hasPrefix(";") }
+                .flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first }.flatMap { Int($0) }
+            #expect(soaTTL.map { $0 <= 58 } == true, "\(nx2)")
+            #expect(cache.hits >= 2)
+            #expect(cache.misses == misses)
+            // Not cached, upstream gone: SERVFAIL.
+            #expect(digStatus(try await digAsync(port, ["mail.upstream.test"])) == "SERVFAIL")
+        }
+    }
+
+    @Test("loop: upstream is ourselves → SERVFAIL, logged once, no storm")
+    func loop() async throws {
+        let port = freePort()
+        try await withServer(configure: {
+            $0.listen = [("127.0.0.1", port)]
+            $0.upstreams = [("127.0.0.1", port)]
+        }) { server async throws in
+            let start = ContinuousClock.now
+            let out = try await digAsync(server.port, ["www.upstream.test"])
+            #expect(digStatus(out) == "SERVFAIL")
+            #expect(seconds(since: start) < 1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(server.forwarder?.loopsDetected == 1)
+            #expect(server.forwarder?.inFlight == 0)
+        }
+    }
+
+    @Test("reverse names: ours answered, others forwarded; NXDOMAIN without an upstream")
+    func reverse() async throws {
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+                #expect(try await digShortAsync(server.port, ["-x", "192.0.2.80"]) == ["www.upstream.test."])
+                #expect(try await digShortAsync(server.port, ["-x", "10.96.0.10"]) == ["api.shop.svc.cluster.local."])
+            }
+        }
+        try await withServer { server async throws in
+            let out = try await digAsync(server.port, ["-x", "192.0.2.80"])
+            #expect(digStatus(out) == "NXDOMAIN")
+        }
+    }
+
+    @Test("ExternalName outside our zones: CNAME + A through the upstream; only the CNAME without one")
+    func externalName() async throws {
+        let dir = try writeTemporaryFiles(["ext.yaml": """
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: ext
+              namespace: default
+            spec:
+              type: ExternalName
+              externalName: www.upstream.test
+            """])
+        let manifests = [repositoryRoot + "/examples", dir]
+        try await withUpstream { upstream async throws in
+            try await withServer(manifests: manifests, configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+                let out = try await digAsync(server.port, ["ext.default.svc.cluster.local"])
+                #expect(digStatus(out) == "NOERROR")
+                #expect(digAnswers(out) == ["ext.default.svc.cluster.local. CNAME www.upstream.test.",
+                                            "www.upstream.test. A 192.0.2.80"])
+                #expect(try await digShortAsync(server.port, ["+tcp", "ext.default.svc.cluster.local", "AAAA"])
+                        == ["2001:db8::80", "www.upstream.test."])
+                // In-zone targets are still chased by the zone itself.
+                #expect(try await digShortAsync(server.port, ["api-alias.default.svc.cluster.local"])
+                        == ["10.96.0.10", "api.shop.svc.cluster.local."])
+            }
+        }
+        try await withServer(manifests: manifests) { server async throws in
+            #expect(try await digShortAsync(server.port, ["ext.default.svc.cluster.local"]) == ["www.upstream.test."])
+        }
+    }
+
+    @Test("resolv.conf nameservers")
+    func resolvConf() {
+        let servers = ResolvConfFile.nameservers(in: """
+            # generated
+            search default.svc.cluster.local
+            nameserver 10.0.0.10
+            nameserver   fe80::1%eth0 ; link-local
+            nameserver not-an-ip
+            options ndots:5
+            """)
+        #expect(servers.map(\.host) == ["10.0.0.10", "fe80::1%eth0"])
+        #expect(servers.allSatisfy { $0.port == 53 })
+    }
+}
