@@ -1,14 +1,32 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Memoises encoded replies for one snapshot generation. The reply of the pure core is a function
 /// of the query bytes (without the ID), the transport and the snapshot, so a reply cached under
 /// the current generation is exactly what recomputing it would give: answers are never stale.
 /// A new generation empties a shard the first time it is touched.
 final class AnswerCache: Sendable {
+    /// A query's bytes (sharing the request's storage: no copy) compared from byte 2 on, so the
+    /// ID does not count, plus the transport and the client's transfer right.
     struct Key: Hashable, Sendable {
-        /// The query from byte 2 on (flags, counts, question, OPT), and the transport.
         var bytes: [UInt8]
         var tcp: Bool
+        var transferAllowed: Bool
+
+        static func == (a: Key, b: Key) -> Bool {
+            guard a.tcp == b.tcp, a.transferAllowed == b.transferAllowed, a.bytes.count == b.bytes.count else { return false }
+            return a.bytes.withUnsafeBytes { x in
+                b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0 }
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(tcp)
+            hasher.combine(transferAllowed)
+            bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[2...])) }
+        }
     }
 
     struct Shard {
@@ -32,9 +50,9 @@ final class AnswerCache: Sendable {
     }
 
     /// The key of a query, or nil when it is not worth caching (too large, or too short to be one).
-    static func key(_ query: [UInt8], tcp: Bool) -> Key? {
+    static func key(_ query: [UInt8], tcp: Bool, transferAllowed: Bool) -> Key? {
         guard query.count >= 12, query.count <= 512 else { return nil }
-        return Key(bytes: Array(query[2...]), tcp: tcp)
+        return Key(bytes: query, tcp: tcp, transferAllowed: transferAllowed)
     }
 
     /// The cached reply for `key` under `generation`, with the query's ID patched in.

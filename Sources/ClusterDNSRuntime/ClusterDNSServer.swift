@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import NIOCore
@@ -77,6 +80,7 @@ public final class ClusterDNSServer: Sendable {
             source = s
         }
         readiness.loaded("manifests")
+        Memory.trim()
         let snapshot = store.snapshot
         logger.info("endpoint store loaded", metadata: [
             "services": "\(snapshot.services.count)", "generation": "\(snapshot.generation)",
@@ -95,7 +99,7 @@ public final class ClusterDNSServer: Sendable {
                                          transferAllow: config.transferAllow, readiness: readiness,
                                          forwarder: forwarder)
         let capped = metrics.registry.makeCounter(
-            name: "clusterdns_dns_error_replies_rate_limited_total",
+            name: "clusterdns_dns_error_replies_rate_limited_total", labels: [],
             help: "UDP error replies (FORMERR, NOTIMP, REFUSED) not sent because the client network exceeded its cap.")
         let limiter = ErrorRateLimiter(perSecond: Double(config.errorRepliesPerSecond)) { capped.increment() }
         let dns: DNSServer

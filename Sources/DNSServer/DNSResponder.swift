@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The transport a query arrived on.
 public enum DNSTransport: String, Sendable {
     case udp, tcp
@@ -8,13 +10,27 @@ public struct DNSRequest: Sendable {
     /// The raw message (without the TCP length prefix).
     public var bytes: [UInt8]
     public var transport: DNSTransport
-    /// The client's IP address in text form, and its port.
-    public var clientAddress: String
-    public var clientPort: Int
+    /// The peer, kept as NIO gave it: turning it into text costs an allocation per query, so that
+    /// happens only when someone asks (error-reply rate limits, transfer checks, logs).
+    let remote: SocketAddress?
+    private let givenAddress: String?
+    private let givenPort: Int?
+
+    /// A request from a peer known by address text and port (tests, other transports).
     public init(bytes: [UInt8], transport: DNSTransport, clientAddress: String, clientPort: Int) {
         self.bytes = bytes; self.transport = transport
-        self.clientAddress = clientAddress; self.clientPort = clientPort
+        self.remote = nil; self.givenAddress = clientAddress; self.givenPort = clientPort
     }
+
+    init(bytes: [UInt8], transport: DNSTransport, remote: SocketAddress?) {
+        self.bytes = bytes; self.transport = transport
+        self.remote = remote; self.givenAddress = nil; self.givenPort = nil
+    }
+
+    /// The client's IP address in text form.
+    public var clientAddress: String { givenAddress ?? remote?.ipAddress ?? "" }
+    /// The client's port.
+    public var clientPort: Int { givenPort ?? remote?.port ?? 0 }
 }
 
 /// What to do with a request.

@@ -20,8 +20,7 @@ final class TCPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = Self.unwrapInboundIn(data)
         let remote = context.remoteAddress
-        let request = DNSRequest(bytes: Array(buffer.readableBytesView), transport: .tcp,
-                                 clientAddress: remote?.ipAddress ?? "", clientPort: remote?.port ?? 0)
+        let request = DNSRequest(bytes: Array(buffer.readableBytesView), transport: .tcp, remote: remote)
         switch responder.respond(to: request) {
         case .drop:
             return

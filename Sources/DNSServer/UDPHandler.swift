@@ -17,8 +17,7 @@ final class UDPHandler: ChannelInboundHandler {
         let envelope = Self.unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
         let remote = envelope.remoteAddress
-        let request = DNSRequest(bytes: bytes, transport: .udp, clientAddress: remote.ipAddress ?? "",
-                                 clientPort: remote.port ?? 0)
+        let request = DNSRequest(bytes: bytes, transport: .udp, remote: remote)
         switch responder.respond(to: request) {
         case .drop, .stream:
             return

@@ -42,6 +42,7 @@ func residentMiB() -> Double {
         for round in 1...2 {
             let lists = h.watcher.status.map(\.lists).reduce(0, +)
             start = ContinuousClock.now
+            server.upsert(Fixture.pod())  // moves the resourceVersion past what the client has seen
             server.compact()
             server.endWatches()  // resumes from a compacted resourceVersion → 410 → relist
             try await eventually("relist \(round)", seconds: 600) {
