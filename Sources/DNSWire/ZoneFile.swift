@@ -19,6 +19,22 @@ public enum ZoneFile {
     public static func parse(_ text: String, origin: DomainName?, defaultTTL: UInt32 = 3600,
                              source: String = "<text>") throws(WireError) -> [ResourceRecord] {
         var bytes = Array(text.utf8)
+        // A master file is text (RFC 1035 §5.1): a NUL byte would end ldns's C strings early and
+        // make what we read differ from what is written, so it is refused with its line.
+        if let bad = bytes.firstIndex(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D || $0 == 0x7F }) {
+            let line = bytes[..<bad].filter { $0 == UInt8(ascii: "\n") }.count + 1
+            throw WireError("\(source): control character 0x\(String(bytes[bad], radix: 16)) in zone file text", line: line)
+        }
+        // ldns reads the rest of a `$ORIGIN` line as the name; RFC 1035 §5.1 allows one name
+        // (and a comment), so anything more is refused rather than folded into every owner.
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.uppercased().hasPrefix("$ORIGIN") {
+            let body = line.split(separator: ";", maxSplits: 1).first ?? ""
+            let tokens = body.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            if tokens.count != 2 {
+                throw WireError("\(source): $ORIGIN takes exactly one domain name", line: number + 1)
+            }
+        }
         if bytes.isEmpty { bytes = [UInt8(ascii: "\n")] }       // fmemopen refuses size 0
         let result: Result<[ResourceRecord], WireError> = bytes.withUnsafeMutableBytes { raw in
             guard let file = fmemopen(raw.baseAddress, raw.count, "r") else {

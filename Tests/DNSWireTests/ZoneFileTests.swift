@@ -216,3 +216,25 @@ import Darwin
         }
     }
 }
+
+/// Inputs the fuzzer once crashed on, kept as regression cases (Fuzz/corpus holds the bytes).
+@Suite("Fuzzer regressions")
+struct FuzzRegressionTests {
+    @Test("$ORIGIN with more than one token is refused, not folded into every owner")
+    func originTokens() throws {
+        let text = "$ORIGIN example.test. 2262101501 3600\nwww IN A 192.0.2.1\n"
+        #expect(throws: WireError.self) { try ZoneFile.parse(text, origin: nil) }
+        #expect(try ZoneFile.parse("$ORIGIN example.test. ; fine\nwww IN A 192.0.2.1\n", origin: nil).count == 1)
+    }
+
+    @Test("a NUL byte in zone text is refused with its line, not misread by ldns")
+    func nulByte() throws {
+        let text = "; comment\n$ORIGIN example.test.\u{0}junk\nwww IN A 192.0.2.1\n"
+        #expect(throws: WireError.self) { try ZoneFile.parse(text, origin: "example.test.") }
+        do {
+            _ = try ZoneFile.parse(text, origin: "example.test.")
+        } catch {
+            #expect(error.line == 2)
+        }
+    }
+}
