@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import Synchronization
 import ClusterModel
@@ -125,7 +126,7 @@ public final class AdminAPI: Sendable {
     let options: AdminOptions
     let metrics: ClusterDNSMetrics?
     let waitingFor: @Sendable () -> [String]
-    private let writeLock = Mutex<Void>(())
+    private let writeLock = Locked<Void>(())
     /// The authority `/v1/explain` and the status page use, and the generations seen (StatusPage.swift).
     let status = StatusState()
 

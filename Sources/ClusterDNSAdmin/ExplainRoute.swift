@@ -6,7 +6,7 @@ import ClusterDNS
 /// What the status page and `/v1/explain` need beside the store: the authority (set once the
 /// zones are loaded, which happens after the admin server starts) and the generations seen.
 final class StatusState: Sendable {
-    private let authorityCell = Mutex<Authority?>(nil)
+    private let authorityCell = Locked<Authority?>(nil)
     /// The last generations the admin server saw.
     let history = StoreHistory()
 

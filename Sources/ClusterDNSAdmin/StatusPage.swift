@@ -30,7 +30,7 @@ public final class StoreHistory: Sendable {
 
     /// How many entries are kept.
     public let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Keeps the last `limit` generations.
     public init(limit: Int = 20) { self.limit = max(1, limit) }

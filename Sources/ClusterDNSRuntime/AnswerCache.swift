@@ -1,3 +1,4 @@
+import DNSModel
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ final class AnswerCache: Sendable {
 
     /// One lock-protected part of the cache (a Mutex cannot live in an array by itself).
     final class Box: Sendable {
-        let state = Mutex(Shard())
+        let state = Locked(Shard())
         func withLock<T>(_ body: (inout Shard) -> T) -> T { state.withLock { body(&$0) } }
     }
 

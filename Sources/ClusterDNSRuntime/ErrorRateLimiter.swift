@@ -10,7 +10,7 @@ public final class ErrorRateLimiter: Sendable {
 
     /// Error replies allowed per second per client network.
     public let perSecond: Double
-    private let buckets = Mutex<[[UInt8]: Bucket]>([:])
+    private let buckets = Locked<[[UInt8]: Bucket]>([:])
     private let droppedCount = Atomic<Int>(0)
     private let onDrop: @Sendable () -> Void
 

@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import Logging
 import Synchronization
@@ -17,9 +18,9 @@ public final class ManifestSource: Sendable {
     let logger: Logger
     /// Records the programming latency of each file change, when set.
     let metrics: ClusterDNSMetrics?
-    private let seen = Mutex<[String: Stamp]>([:])
+    private let seen = Locked<[String: Stamp]>([:])
     /// The last error per file, for `/readyz` and logs.
-    private let errors = Mutex<[String: String]>([:])
+    private let errors = Locked<[String: String]>([:])
 
     public init(paths: [String], store: ClusterStore, logger: Logger, metrics: ClusterDNSMetrics? = nil) {
         self.paths = paths; self.store = store; self.logger = logger; self.metrics = metrics

@@ -1,14 +1,15 @@
+import DNSModel
 import Synchronization
 
 /// Tracks which sources (manifests, zones, the Kubernetes API) have loaded at least once;
 /// `/readyz` and the SERVFAIL-before-sync rule read it.
 public final class Readiness: Sendable {
-    private let pending: Mutex<Set<String>>
+    private let pending: Locked<Set<String>>
     /// Set once everything has loaded: the per-query check is then one atomic load.
     private let ready = Atomic<Bool>(false)
 
     /// Starts with every named source pending.
-    public init(sources: Set<String> = []) { pending = Mutex(sources) }
+    public init(sources: Set<String> = []) { pending = Locked(sources) }
 
     /// Adds a source that must load before the server is ready.
     public func expect(_ source: String) {

@@ -1,3 +1,4 @@
+import DNSModel
 import Synchronization
 
 /// One change to the stored objects.
@@ -47,13 +48,13 @@ public final class ClusterStore: Sendable {
         }
     }
 
-    private let published: Mutex<ClusterSnapshot>
-    private let writer: Mutex<Writer>
+    private let published: Locked<ClusterSnapshot>
+    private let writer: Locked<Writer>
 
     /// An empty store at generation 0.
     public init() {
-        published = Mutex(ClusterSnapshot.empty)
-        writer = Mutex(Writer())
+        published = Locked(ClusterSnapshot.empty)
+        writer = Locked(Writer())
     }
 
     /// The latest published snapshot.

@@ -89,7 +89,7 @@ public final class ResponseCache: Sendable {
 
     /// Most entries held.
     public let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let hitCount = Atomic<Int>(0)
     private let missCount = Atomic<Int>(0)
     private let hitsCounter = Counter(label: "clusterdns_forward_cache_hits_total")

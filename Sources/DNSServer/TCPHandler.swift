@@ -1,3 +1,4 @@
+import DNSModel
 import NIOCore
 import NIOConcurrencyHelpers
 import Logging

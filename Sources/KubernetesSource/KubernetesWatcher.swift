@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import Logging
 import Metrics
@@ -50,7 +51,7 @@ public final class KubernetesWatcher: Sendable {
     public let store: ClusterStore
     let logger: Logger
     let reflectors: [Reflector]
-    let started = Mutex<ContinuousClock.Instant?>(nil)
+    let started = Locked<ContinuousClock.Instant?>(nil)
 
     public init(connection: KubernetesConnection, options: KubernetesSourceOptions, store: ClusterStore, logger: Logger) {
         self.connection = connection; self.options = options; self.store = store; self.logger = logger
@@ -122,7 +123,7 @@ public final class KubernetesWatcher: Sendable {
         let gauge = options.metricsFactory.map {
             Gauge(label: Self.stalenessMetric, dimensions: [("source", Self.sourceName)], factory: $0)
         } ?? Gauge(label: Self.stalenessMetric, dimensions: [("source", Self.sourceName)])
-        let syncedOnce = Mutex(false)
+        let syncedOnce = Locked(false)
         let listed: @Sendable () -> Void = { [self] in
             guard isSynced else { return }
             let first = syncedOnce.withLock { done in defer { done = true }; return !done }

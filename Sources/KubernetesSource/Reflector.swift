@@ -1,3 +1,4 @@
+import DNSModel
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -69,7 +70,7 @@ final class Reflector: Sendable {
     let resource: WatchedResource
     /// Keeps only objects that pass (namespace filtering of Namespace objects).
     let keep: @Sendable (KubeObject) -> Bool
-    let state = Mutex(State())
+    let state = Locked(State())
 
     init(resource: WatchedResource, keep: @escaping @Sendable (KubeObject) -> Bool) {
         self.resource = resource; self.keep = keep

@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import Synchronization
 
@@ -7,7 +8,7 @@ import Synchronization
 public final class TokenFile: Sendable {
     struct Stamp: Equatable { var modified: Double; var size: Int; var inode: Int }
     public let path: String
-    private let state = Mutex<(stamp: Stamp?, token: String?)>((nil, nil))
+    private let state = Locked<(stamp: Stamp?, token: String?)>((nil, nil))
 
     public init(path: String) { self.path = path }
 
