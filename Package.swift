@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "KubernetesSourceTests", dependencies: [
-            "KubernetesSource", "ClusterModel",
+            "KubernetesSource", "ClusterModel", "DNSModel",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

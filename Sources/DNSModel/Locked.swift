@@ -11,13 +11,13 @@ import Darwin
 /// every value it guards is reported as a race and the sanitized suite (issue 7) would be noise.
 /// A pthread mutex is understood by TSan and costs the same when uncontended.
 public final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
 
     /// Guards `value`.
     public init(_ value: Value) {
-        self.value = value
         mutex = .allocate(capacity: 1)
+        self.value = value
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
     }

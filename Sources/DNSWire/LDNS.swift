@@ -83,7 +83,7 @@ enum LDNS {
 
 /// Cross-checks against libldns, for tests and fuzzing.
 public enum LDNSCheck {
-    private static let printLock = Locked(())
+    private static let printLock = Locked(0)   // not Void: a zero-sized value confuses TSan
 
     /// ldns's `ldns_pkt2str` text for a packet, or nil when `ldns_wire2pkt` rejects it.
     public static func parseWithLDNS(_ wire: [UInt8]) -> String? {

@@ -51,9 +51,9 @@ struct ChurnTests {
     /// Every model state published so far, and how many writes have returned.
     final class History: Sendable {
         struct State: Sendable { var started: Int; var finished: Int; var answers: [[String: Answer]] }
-        let state = Mutex(State(started: 0, finished: 0, answers: []))
+        let state = Locked(State(started: 0, finished: 0, answers: []))
         let stop = Atomic<Bool>(false)
-        let problems = Mutex<[String]>([])
+        let problems = Locked<[String]>([])
         let queries = Atomic<Int>(0)
     }
 

@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -128,7 +129,7 @@ final class FakeAPIServer: Sendable {
         var recordRequests = true
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     let port: Int

@@ -1,3 +1,4 @@
+import DNSModel
 import Foundation
 import Logging
 import MetricsTestKit
@@ -58,8 +59,8 @@ struct TimedOut: Error {}
 
 /// A shareable lock-protected value.
 final class Locked<T: Sendable>: Sendable {
-    let mutex: Mutex<T>
-    init(_ value: T) { mutex = Mutex(value) }
+    let mutex: Locked<T>
+    init(_ value: T) { mutex = Locked(value) }
     func withLock<R>(_ body: (inout T) -> R) -> R { mutex.withLock { body(&$0) } }
 }
 
@@ -194,8 +195,8 @@ func populate(_ server: FakeAPIServer, services: Int, namespace: String = "defau
         if variant == "expiredContinue" { server.set(\.expireNextContinue, true) }
         server.set(\.pageDelay, .milliseconds(15))
         let survivors = (1..<60).map { "svc-\($0)" }
-        let stop = Mutex(false)
-        let vanished = Mutex<[String]>([])
+        let stop = Locked(false)
+        let vanished = Locked<[String]>([])
         let store = h.store
         let reader = Task.detached {
             while !stop.withLock({ $0 }) {
