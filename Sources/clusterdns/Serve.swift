@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
     var ttl: UInt32 = 5
     @Option(name: .long, help: ArgumentHelp("Pod A records: insecure, verified or disabled.", valueName: "MODE"))
     var pods: String = "insecure"
-    @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch (Services, EndpointSlices, Namespaces; Pods with --pods verified). Without it, in a pod (KUBERNETES_SERVICE_HOST set), the service account is used.", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch (Services, EndpointSlices, Namespaces, Pods). Without it, in a pod (KUBERNETES_SERVICE_HOST set), the service account is used.", valueName: "PATH"))
     var kubeconfig: String?
     @Option(name: .long, help: ArgumentHelp("Kubeconfig context. Default: its current-context.", valueName: "NAME"))
     var context: String?
@@ -170,7 +170,9 @@ struct Serve: AsyncParsableCommand {
             k.inCluster = kubeconfig == nil
             k.namespaces = Self.namespaceList(namespaces)
             k.serviceLabelSelector = labels
-            k.watchPods = config.podMode == .verified
+            // Pods are always watched: the store derives endpoints from them for any service without
+            // EndpointSlices (or v1 Endpoints), and `--pods verified` answers from them.
+            k.watchPods = true
             config.kubernetes = k
             // The API is the source of truth: no demo manifests unless asked for.
             if manifests.isEmpty { config.manifests = [] }

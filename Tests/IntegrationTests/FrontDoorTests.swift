@@ -137,3 +137,35 @@ struct FrontDoorTests {
         }
     }
 }
+
+/// Error replies are rate-capped per client network so garbage cannot be amplified through us.
+@Suite("Error-reply rate cap")
+struct ErrorRateCapTests {
+    @Test("past the cap, UDP error replies are dropped and counted; normal answers are not affected")
+    func capped() async throws {
+        try await withServer(configure: { $0.errorRepliesPerSecond = 10 }) { server in
+            let port = server.port
+            var chaos = Message.query("web-0.web.default.svc.cluster.local.", .a, edns: nil)
+            chaos.questions[0].class = .chaos                       // REFUSED
+            let bytes = chaos.wire()
+            var answered = 0
+            let started = ContinuousClock.now
+            for _ in 0..<40 {
+                if (try? await offPool({ try DNSClient(port: port, timeoutMilliseconds: 100).exchangeRaw(bytes) })) != nil {
+                    answered += 1
+                }
+            }
+            // A bucket of 10 that refills at 10/s: at most 10 + 10 × elapsed replies (+1 for rounding).
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let allowed = 10 + Int((seconds * 10).rounded(.up)) + 1
+            #expect(answered >= 10 && answered <= allowed, "answered \(answered) of 40 in \(seconds) s with a cap of 10/s")
+            let ok = try await offPool { try DNSClient(port: port).exchange(.query("web-0.web.default.svc.cluster.local.", .a)) }
+            #expect(ok.answers.count == 1)
+            let text = String(decoding: server.metrics.render(snapshot: server.store.snapshot), as: UTF8.self)
+            let line = text.split(separator: "\n").first { $0.hasPrefix("clusterdns_dns_error_replies_rate_limited_total ") }
+            let capped = line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            #expect(Int(capped) == 40 - answered, "metric line: \(String(describing: line))")
+        }
+    }
+}
