@@ -57,13 +57,6 @@ final class Harness: @unchecked Sendable {
 
 struct TimedOut: Error {}
 
-/// A shareable lock-protected value.
-final class Locked<T: Sendable>: Sendable {
-    let mutex: Locked<T>
-    init(_ value: T) { mutex = Locked(value) }
-    func withLock<R>(_ body: (inout T) -> R) -> R { mutex.withLock { body(&$0) } }
-}
-
 /// Waits until `condition` holds, failing after `seconds`.
 func eventually(_ what: String = "", seconds: Double = 10, _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
