@@ -93,6 +93,10 @@ public enum ZoneFile {
                 } catch {
                     throw WireError("\(error.message) in \(source)", line: lastLine(file, line))
                 }
+                // TYPE 0 is reserved (RFC 6895 §3.1); ldns reads a mistyped mnemonic ("SOA0") as it.
+                if record.type.rawValue == 0 || record.type.isMetaType {
+                    throw WireError("\(source): record type \(record.type) cannot appear in a zone", line: lastLine(file, line))
+                }
                 if !ttlFromDirective { ttl = record.ttl }
                 if record.type == .soa {
                     if soa == nil { soa = record }

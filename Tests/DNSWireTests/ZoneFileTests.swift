@@ -238,3 +238,11 @@ struct FuzzRegressionTests {
         }
     }
 }
+
+@Suite("Fuzzer regressions, zone types")
+struct FuzzRegressionTypeTests {
+    @Test("a record ldns reads as TYPE0 (a mistyped mnemonic like SOA0) is refused")
+    func typeZero() {
+        #expect(throws: WireError.self) { try ZoneFile.parse("@ IN SOA0\n", origin: "example.test.") }
+    }
+}
