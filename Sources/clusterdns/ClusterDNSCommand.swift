@@ -31,7 +31,8 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             if code == .success || code.rawValue == 0 {
                 exit(withError: error)
             }
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
             FileHandle.standardError.write(Data(("clusterdns: " + message + "\n").utf8))
             if code == .validationFailure || error is ValidationError { Foundation.exit(2) }
             Foundation.exit(code.rawValue == 64 ? 2 : 1)
