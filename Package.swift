@@ -68,10 +68,12 @@ let package = Package(
         ]),
         // libFuzzer harnesses (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain
         // build makes corpus replayers).
-        .executableTarget(name: "FuzzQuery", dependencies: ["ClusterDNS", "ClusterModel", "DNSWire", "DNSModel"],
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzQuery", dependencies: ["ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport"],
                           path: "Fuzz/FuzzQuery"),
-        .executableTarget(name: "FuzzManifest", dependencies: ["ClusterModel"], path: "Fuzz/FuzzManifest"),
-        .executableTarget(name: "FuzzZone", dependencies: ["DNSWire", "DNSModel"], path: "Fuzz/FuzzZone"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["ClusterModel", "FuzzSupport"], path: "Fuzz/FuzzManifest"),
+        .executableTarget(name: "FuzzZone", dependencies: ["DNSWire", "DNSModel", "FuzzSupport"], path: "Fuzz/FuzzZone"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
@@ -96,10 +98,10 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdminTests", dependencies: [
-            "ClusterDNSRuntime", "ClusterDNSAdmin", "DNSServer", "DNSWire", "DNSModel", "ClusterModel",
+            "ClusterDNSRuntime", "ClusterDNSAdmin", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "TestSupport",
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS",
+            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS", "TestSupport",
         ]),
     ]
 )

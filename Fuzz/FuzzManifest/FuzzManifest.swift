@@ -18,22 +18,9 @@ public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
-/// Without libFuzzer: replays corpus files given as arguments.
+import FuzzSupport
+/// Without libFuzzer: replays corpus files or directories given as arguments.
 @main struct Replay {
-    static func main() throws {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-            let files = isDir.boolValue
-                ? (try FileManager.default.contentsOfDirectory(atPath: path)).map { path + "/" + $0 } : [path]
-            for file in files {
-                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-                _ = bytes.withUnsafeBufferPointer { fuzzManifest($0.baseAddress, $0.count) }
-                count += 1
-            }
-        }
-        print("replayed \(count) inputs")
-    }
+    static func main() throws { try replayCorpus(Array(CommandLine.arguments.dropFirst()), into: fuzzManifest) }
 }
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Logging
 import Testing
 import DNSModel
@@ -38,14 +39,6 @@ func withAdminServer<T>(manifests: [String] = [],
     }
 }
 
-/// Runs blocking work on its own thread (the HTTP client blocks; the server's handlers need the
-/// cooperative pool, which blocked test tasks could otherwise exhaust).
-func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
-}
-
 /// A client of the admin API under test.
 struct Admin: Sendable {
     let port: Int
@@ -62,7 +55,7 @@ struct Admin: Sendable {
     }
 
     func request(_ method: String, _ path: String, _ body: String? = nil, type: String? = "application/yaml") async throws -> AdminClient.Response {
-        try await offload { try send(method, path, body, type: type) }
+        try await offPool { try send(method, path, body, type: type) }
     }
 
     func get(_ path: String) async throws -> AdminClient.Response { try await request("GET", path, type: nil) }
@@ -183,36 +176,3 @@ func clusterdnsBinary() -> String? {
     return nil
 }
 
-/// Output of a finished command.
-struct CommandResult: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs a program and waits for it (no shell), on its own thread.
-func run(_ program: String, _ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-    try await offload {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let stdin {
-            let input = Pipe()
-            p.standardInput = input
-            try p.run()
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
-    }
-}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Logging
 import DNSModel
 import DNSServer
@@ -167,15 +168,6 @@ final class RawTCP: @unchecked Sendable {
 func framed(_ message: Message) -> [UInt8] {
     let wire = message.wire()
     return [UInt8(wire.count >> 8), UInt8(wire.count & 0xFF)] + wire
-}
-
-/// Runs blocking work on a Dispatch thread so the cooperative pool stays free for the server.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-        }
-    }
 }
 
 /// Seconds since `start`.

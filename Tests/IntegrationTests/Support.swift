@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Logging
 import Testing
 import DNSModel
@@ -34,44 +35,6 @@ func withServer<T>(manifests: [String] = [repositoryRoot + "/examples"],
         await server.stop()
         throw error
     }
-}
-
-/// Output of a finished command.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs a program and waits for it (no shell), off the cooperative pool: a blocked pool thread
-/// would stall the servers under test that share it (2 threads on a 2-core machine).
-func run(_ program: String, _ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-    try await offPool { try runBlocking(program, arguments, stdin: stdin) }
-}
-
-/// Runs a program and waits for it, blocking the calling thread.
-func runBlocking(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/" + program)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    if let stdin {
-        let input = Pipe()
-        p.standardInput = input
-        try p.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-    } else {
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// `dig @127.0.0.1 -p PORT args...` with a short timeout and no retries.

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Output of a finished command.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs a program and waits for it (no shell), blocking the calling thread. A bare name is
+/// looked up in /usr/bin.
+public func runBlocking(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/" + program)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    if let stdin {
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+    } else {
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+    }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// Runs a program off the cooperative pool: a blocked pool thread would stall the servers under
+/// test that share it (2 threads on a 2-core machine).
+public func run(_ program: String, _ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+    try await offPool { try runBlocking(program, arguments, stdin: stdin) }
+}
+
+/// Runs blocking work on a Dispatch thread so the cooperative pool stays free for the servers.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
+        }
+    }
+}
