@@ -39,11 +39,11 @@ public func run(_ program: String, _ arguments: [String], stdin: String? = nil) 
     try await offPool { try runBlocking(program, arguments, stdin: stdin) }
 }
 
-/// Runs blocking work on a Dispatch thread so the cooperative pool stays free for the servers.
+/// Runs blocking work on a thread of its own so the cooperative pool stays free for the servers
+/// under test. Not a Dispatch global queue: on Linux that is the same pool Swift concurrency uses,
+/// so blocked work there starves the servers' async paths (forwarding, the admin API).
 public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-        }
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
