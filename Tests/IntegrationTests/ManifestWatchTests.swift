@@ -11,7 +11,7 @@ struct ManifestWatchTests {
     /// Polls `condition` every 20 ms for up to `seconds` (bounded waiting, not a fixed sleep). It
     /// blocks its thread on purpose: a task sleep could be resumed late when other tests keep the
     /// cooperative pool busy, and that delay would be counted against the server.
-    func eventually(within seconds: Double = 3, _ condition: () throws -> Bool) async throws -> Bool {
+    func eventually(within seconds: Double = 30, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if try condition() { return true }

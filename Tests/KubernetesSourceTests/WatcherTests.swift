@@ -58,7 +58,7 @@ final class Harness: @unchecked Sendable {
 struct TimedOut: Error {}
 
 /// Waits until `condition` holds, failing after `seconds`.
-func eventually(_ what: String = "", seconds: Double = 10, _ condition: () -> Bool) async throws {
+func eventually(_ what: String = "", seconds: Double = 60, _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while !condition() {
         if ContinuousClock.now > deadline {
@@ -201,7 +201,7 @@ func populate(_ server: FakeAPIServer, services: Int, namespace: String = "defau
             }
         }
         server.setDown(false)
-        try await eventually("relisted", seconds: 20) { h.hasService("late") && !h.hasService("svc-0") }
+        try await eventually("relisted", seconds: 60) { h.hasService("late") && !h.hasService("svc-0") }
         stop.withLock { $0 = true }
         await reader.value
         #expect(vanished.withLock { $0 }.isEmpty)
