@@ -438,8 +438,8 @@ def binary():
         return b
     b = os.path.join(ROOT, ".build", "release", "clusterdns")
     if not os.access(b, os.X_OK):
-        log("+ swift build -c release --product clusterdns")
-        subprocess.check_call(["swift", "build", "-c", "release", "--product", "clusterdns"], cwd=ROOT)
+        log("+ swift build -c release --static-swift-stdlib --product clusterdns")
+        subprocess.check_call(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "clusterdns"], cwd=ROOT)
     return b
 
 

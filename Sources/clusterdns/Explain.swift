@@ -3,6 +3,7 @@ import Foundation
 import DNSModel
 import ClusterDNS
 import ClusterModel
+import ClusterDNSAdmin
 
 /// `clusterdns explain`: why a name answers the way it does.
 struct Explain: ParsableCommand {
@@ -37,11 +38,14 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         if let server {
-            var components = URLComponents(string: server.hasSuffix("/") ? String(server.dropLast()) + "/v1/explain" : server + "/v1/explain")
-            components?.queryItems = [URLQueryItem(name: "name", value: name), URLQueryItem(name: "type", value: type)]
-            guard let url = components?.url else { throw ValidationError("--server \(server): not a URL") }
-            let (status, body) = try HTTPGet.fetch(url)
-            guard status == 200 else { throw ValidationError("server answered \(status): \(String(decoding: body, as: UTF8.self))") }
+            // The admin client (plain sockets): no FoundationNetworking, so a static binary links.
+            let client = try AdminClient(server: server)
+            let query = [("name", name), ("type", type)].map { key, value in
+                key + "=" + (value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? value)
+            }.joined(separator: "&")
+            let response = try client.request("GET", "/v1/explain?" + query)
+            guard response.status == 200 else { throw ValidationError("server answered \(response.status): \(response.text)") }
+            let body = Data(response.body)
             if json { print(String(decoding: body, as: UTF8.self)); return }
             let e = try JSONDecoder().decode(Explanation.self, from: body)
             print(e.text)
@@ -67,28 +71,3 @@ struct Explain: ParsableCommand {
         }
     }
 }
-
-/// A blocking HTTP GET for the CLI (FoundationNetworking).
-enum HTTPGet {
-    static func fetch(_ url: URL) throws -> (Int, Data) {
-        #if canImport(FoundationNetworking)
-        let session = URLSession(configuration: .ephemeral)
-        #else
-        let session = URLSession.shared
-        #endif
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: (Int, Data)?
-        nonisolated(unsafe) var failure: (any Error)?
-        session.dataTask(with: url) { data, response, error in
-            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
-            done.signal()
-        }.resume()
-        done.wait()
-        if let failure { throw ValidationError("\(url): \(failure.localizedDescription)") }
-        return result ?? (0, Data())
-    }
-}
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
