@@ -35,6 +35,8 @@ public final class ClusterDNSServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     let watcher: ManifestWatch?
     let logger: Logger
+    /// Gives freed pages back to the system every 30 s (see `Memory`).
+    let trimmer = MemoryTrimmer()
 
     private init(store: ClusterStore, readiness: Readiness, dns: DNSServer, group: MultiThreadedEventLoopGroup,
                  manifests: ManifestSource?, watcher: ManifestWatch?, logger: Logger,
@@ -135,6 +137,7 @@ public final class ClusterDNSServer: Sendable {
         await kubernetes?.stop()
         await dns.stop()
         try? await group.shutdownGracefully()
+        trimmer.stop()
     }
 }
 
@@ -154,7 +157,9 @@ public struct ClusterDNSService: Service {
     }
 
     /// Runs until SIGINT or SIGTERM.
+    /// Caps malloc's arenas first (a process-wide setting, so here and not in `ClusterDNSServer`).
     public static func runUntilSignalled(_ configuration: Configuration, logger: Logger) async throws {
+        Memory.limitArenas()
         let group = ServiceGroup(
             services: [ClusterDNSService(configuration: configuration, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
