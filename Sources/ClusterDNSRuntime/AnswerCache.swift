@@ -1,5 +1,5 @@
 import DNSModel
-import Synchronization
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,34 +8,39 @@ import Glibc
 /// of the query bytes (without the ID), the transport and the snapshot, so a reply cached under
 /// the current generation is exactly what recomputing it would give: answers are never stale.
 /// A new generation empties a shard the first time it is touched.
+///
+/// Keys and replies are `ByteBuffer`s, so the UDP fast path looks a datagram up as NIO received
+/// it (hashed and compared in place) and answers with one copy of the stored reply (the ID patched).
 final class AnswerCache: Sendable {
-    /// A query's bytes (sharing the request's storage: no copy) compared from byte 2 on, so the
-    /// ID does not count, plus the transport and the client's transfer right.
+    /// A query's bytes compared from byte 2 on, so the ID does not count, plus the transport and the
+    /// client's transfer right.
     struct Key: Hashable, Sendable {
-        var bytes: [UInt8]
+        var query: ByteBuffer
         var tcp: Bool
         var transferAllowed: Bool
 
         static func == (a: Key, b: Key) -> Bool {
-            guard a.tcp == b.tcp, a.transferAllowed == b.transferAllowed, a.bytes.count == b.bytes.count else { return false }
-            return a.bytes.withUnsafeBytes { x in
-                b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0 }
+            guard a.tcp == b.tcp, a.transferAllowed == b.transferAllowed,
+                  a.query.readableBytes == b.query.readableBytes else { return false }
+            return a.query.withUnsafeReadableBytes { x in
+                b.query.withUnsafeReadableBytes { y in memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0 }
             }
         }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(tcp)
             hasher.combine(transferAllowed)
-            bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[2...])) }
+            query.withUnsafeReadableBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[2...])) }
         }
     }
 
     struct Shard {
         var generation: UInt64 = 0
-        var entries: [Key: [UInt8]] = [:]
+        var entries: [Key: ByteBuffer] = [:]
+        var bytes = 0
     }
 
-    /// One lock-protected part of the cache (a Mutex cannot live in an array by itself).
+    /// One lock-protected part of the cache (a lock cannot live in an array by itself).
     final class Box: Sendable {
         let state = Locked(Shard())
         func withLock<T>(_ body: (inout Shard) -> T) -> T { state.withLock { body(&$0) } }
@@ -43,41 +48,51 @@ final class AnswerCache: Sendable {
 
     private let shards: [Box]
     private let maxEntriesPerShard: Int
+    private let maxBytesPerShard: Int
 
-    /// A cache of at most `capacity` replies.
-    init(capacity: Int = 100_000, shardCount: Int = 16) {
+    /// A cache of at most `capacity` replies and about `byteCapacity` bytes of keys and replies.
+    init(capacity: Int = 100_000, byteCapacity: Int = 16 << 20, shardCount: Int = 16) {
         shards = (0..<shardCount).map { _ in Box() }
         maxEntriesPerShard = max(1, capacity / shardCount)
+        maxBytesPerShard = max(1, byteCapacity / shardCount)
     }
 
-    /// The key of a query, or nil when it is not worth caching (too large, or too short to be one).
-    static func key(_ query: [UInt8], tcp: Bool, transferAllowed: Bool) -> Key? {
-        guard query.count >= 12, query.count <= 512 else { return nil }
-        return Key(bytes: query, tcp: tcp, transferAllowed: transferAllowed)
-    }
+    /// Whether a query of `length` bytes is worth caching (not too large, long enough to be one).
+    static func cacheable(length: Int) -> Bool { length >= 12 && length <= 512 }
 
-    /// The cached reply for `key` under `generation`, with the query's ID patched in.
-    func reply(for key: Key, generation: UInt64, id: (UInt8, UInt8)) -> [UInt8]? {
-        let shard = shards[abs(key.hashValue % shards.count)]
-        guard var hit = shard.withLock({ s -> [UInt8]? in
+    /// The cached reply for `key` under `generation`, with the query's ID patched in: one copy.
+    func reply(for key: Key, generation: UInt64) -> ByteBuffer? {
+        guard Self.cacheable(length: key.query.readableBytes),
+              let id = key.query.getInteger(at: key.query.readerIndex, as: UInt16.self) else { return nil }
+        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        guard let stored = shard.withLock({ s -> ByteBuffer? in
             s.generation == generation ? s.entries[key] : nil
         }) else { return nil }
-        hit[0] = id.0
-        hit[1] = id.1
+        var hit = stored
+        hit.setInteger(id, at: hit.readerIndex)  // copy-on-write: the stored reply stays as it was
         return hit
     }
 
-    /// Stores a reply computed from the snapshot of `generation`.
-    func store(_ reply: [UInt8], for key: Key, generation: UInt64) {
-        let shard = shards[abs(key.hashValue % shards.count)]
+    /// Stores a reply computed from the snapshot of `generation` (copied into buffers of its own).
+    func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64) {
+        guard Self.cacheable(length: query.count) else { return }
+        let allocator = ByteBufferAllocator()
+        let key = Key(query: allocator.buffer(bytes: query), tcp: tcp, transferAllowed: transferAllowed)
+        let value = allocator.buffer(bytes: reply)
+        let size = query.count + reply.count + 64  // + the table slot and buffer headers, roughly
+        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
         shard.withLock { s in
             if s.generation != generation {
                 guard generation > s.generation else { return }      // a late writer of an old snapshot
                 s.generation = generation
                 s.entries.removeAll(keepingCapacity: true)
+                s.bytes = 0
             }
-            if s.entries.count >= maxEntriesPerShard { s.entries.removeAll(keepingCapacity: true) }
-            s.entries[key] = reply
+            if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {
+                s.entries.removeAll(keepingCapacity: true)
+                s.bytes = 0
+            }
+            if s.entries.updateValue(value, forKey: key) == nil { s.bytes += size }
         }
     }
 }

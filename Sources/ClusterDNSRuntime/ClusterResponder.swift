@@ -1,3 +1,4 @@
+import NIOCore
 import DNSModel
 import DNSServer
 import ClusterDNS
@@ -29,10 +30,12 @@ public struct ClusterResponder: DNSResponder {
         // Transfers are TCP-only, so only TCP clients need their address checked.
         let transferAllowed = isTCP && IPAddress(request.clientAddress).map { c in transferAllow.contains { $0.contains(c) } } == true
         // Same query bytes + same snapshot + same rights = same reply: serve it from the cache.
-        let key = synced ? AnswerCache.key(request.bytes, tcp: isTCP, transferAllowed: transferAllowed) : nil
-        if let key, let hit = cache.reply(for: key, generation: snapshot.generation,
-                                          id: (request.bytes[0], request.bytes[1])) {
-            return .message(hit)
+        let cacheable = synced && AnswerCache.cacheable(length: request.bytes.count)
+        if cacheable {
+            let key = AnswerCache.Key(query: ByteBuffer(bytes: request.bytes), tcp: isTCP, transferAllowed: transferAllowed)
+            if let hit = cache.reply(for: key, generation: snapshot.generation) {
+                return .message(Array(hit.readableBytesView))
+            }
         }
         let context = QueryContext(isTCP: isTCP, transferAllowed: transferAllowed,
                                    canForward: forwarder != nil, synced: synced)
@@ -43,12 +46,29 @@ public struct ClusterResponder: DNSResponder {
                                                                 forwarder: forwarder) {
                 return chase
             }
-            if let key { cache.store(bytes, for: key, generation: snapshot.generation) }
+            if cacheable {
+                cache.store(bytes, query: request.bytes, tcp: isTCP, transferAllowed: transferAllowed,
+                            generation: snapshot.generation)
+            }
             return .message(bytes)
         case .transfer(let messages): return .stream(messages)
         case .forward(let query):
             guard let forwarder else { return .drop }
             return forwarder.respond(to: query, maxSize: replyLimit(query, transport: request.transport))
+        }
+    }
+
+    /// The UDP fast path: a reply cached under the current snapshot for these query bytes, when it
+    /// is neither an error reply (those are rate capped per client) nor anything but a plain answer.
+    /// UDP clients have no transfer right, so the key needs nothing about the client.
+    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
+        guard readiness.isReady else { return nil }
+        let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
+        guard let hit = cache.reply(for: key, generation: store.snapshot.generation),
+              let flags = hit.getInteger(at: hit.readerIndex + 3, as: UInt8.self) else { return nil }
+        switch flags & 0x0F {
+        case 0, 3: return hit                                 // NOERROR, NXDOMAIN
+        default: return nil
         }
     }
 }

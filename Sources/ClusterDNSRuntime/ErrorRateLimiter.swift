@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import DNSModel
 import DNSServer
@@ -72,4 +73,7 @@ public struct RateLimitedResponder: DNSResponder {
             return reply
         }
     }
+
+    /// The inner fast path: it never holds an error reply, so there is nothing to cap.
+    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? { inner.cachedUDPReply(to: query) }
 }

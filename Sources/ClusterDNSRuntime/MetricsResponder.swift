@@ -1,4 +1,5 @@
 import DNSServer
+import NIOCore
 import ClusterDNSAdmin
 
 /// Counts every query and answer for `/metrics` and hands the query to the wrapped responder.
@@ -37,6 +38,19 @@ public struct MetricsResponder: DNSResponder {
         return reply
     }
 
+    /// Counts a fast-path hit exactly as `respond(to:)` counts the same query and reply.
+    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
+        let start = ContinuousClock.now
+        guard let reply = inner.cachedUDPReply(to: query) else { return nil }
+        let type = query.withUnsafeReadableBytes { Self.queryType($0) }
+        metrics.countRequest(type: type, tcp: false)
+        reply.withUnsafeReadableBytes { header in
+            metrics.countResponse(rcode: header[3] & 0x0F, truncated: header[2] & 0x02 != 0,
+                                  duration: ContinuousClock.now - start)
+        }
+        return reply
+    }
+
     @inline(__always)
     func record(_ bytes: [UInt8], start: ContinuousClock.Instant) {
         Self.record(bytes, metrics: metrics, start: start)
@@ -50,7 +64,7 @@ public struct MetricsResponder: DNSResponder {
     }
 
     /// The QTYPE of the first question, or nil when the message has none or is cut short.
-    static func queryType(_ bytes: [UInt8]) -> UInt16? {
+    static func queryType<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> UInt16? where Bytes.Index == Int {
         guard bytes.count >= 12, bytes[4] != 0 || bytes[5] != 0 else { return nil }
         var i = 12
         while i < bytes.count {

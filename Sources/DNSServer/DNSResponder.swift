@@ -50,4 +50,15 @@ public enum DNSReply: Sendable {
 public protocol DNSResponder: Sendable {
     /// Builds the reply for one request.
     func respond(to request: DNSRequest) -> DNSReply
+
+    /// The UDP fast path: a reply already at hand for `query` (the datagram as received), or nil
+    /// to take the general path through `respond(to:)`. It must give exactly what `respond(to:)`
+    /// would, and only replies that need no per-client decision (no error reply, which is rate
+    /// capped per client network). The query stays a `ByteBuffer`: no copy unless it misses.
+    func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer?
+}
+
+extension DNSResponder {
+    /// No fast path: every query goes through `respond(to:)`.
+    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? { nil }
 }

@@ -15,8 +15,12 @@ final class UDPHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
-        let bytes = Array(envelope.data.readableBytesView)
         let remote = envelope.remoteAddress
+        if let out = responder.cachedUDPReply(to: envelope.data) {
+            context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: out)), promise: nil)
+            return
+        }
+        let bytes = Array(envelope.data.readableBytesView)
         let request = DNSRequest(bytes: bytes, transport: .udp, remote: remote)
         switch responder.respond(to: request) {
         case .drop, .stream:
