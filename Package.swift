@@ -73,6 +73,12 @@ let package = Package(
                           path: "Fuzz/FuzzQuery"),
         .executableTarget(name: "FuzzManifest", dependencies: ["ClusterModel", "FuzzSupport"], path: "Fuzz/FuzzManifest"),
         .executableTarget(name: "FuzzZone", dependencies: ["DNSWire", "DNSModel", "FuzzSupport"], path: "Fuzz/FuzzZone"),
+        .executableTarget(name: "FuzzTCP", dependencies: [
+            "DNSServer", "ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Fuzz/FuzzTCP"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),

@@ -62,11 +62,7 @@ public final class DNSServer: Sendable {
     static func bindTCP(host: String, port: Int, configuration: DNSServerConfiguration,
                         responder: any DNSResponder, group: any EventLoopGroup,
                         logger: Logger) async throws -> any Channel {
-        let idle = TimeAmount.nanoseconds(Int64(configuration.tcpIdleTimeout.components.seconds) * 1_000_000_000
-            + configuration.tcpIdleTimeout.components.attoseconds / 1_000_000_000)
         let limit = configuration.maxTCPConnections
-        let messageTimeout = TimeAmount.nanoseconds(Int64(configuration.tcpMessageTimeout.components.seconds) * 1_000_000_000
-            + configuration.tcpMessageTimeout.components.attoseconds / 1_000_000_000)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -78,16 +74,30 @@ public final class DNSServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: idle),
-                        TCPMessageTimeoutHandler(limit: messageTimeout),
-                        ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)),
-                        LengthFieldPrepender(lengthFieldBitLength: .twoBytes),
-                        TCPHandler(responder: responder, logger: logger),
-                    ])
+                    try channel.pipeline.syncOperations.addHandlers(
+                        tcpHandlers(configuration: configuration, responder: responder, logger: logger))
                 }
             }
             .bind(host: host, port: port).get()
+    }
+
+    /// The handlers of one accepted TCP connection, in pipeline order: idle timeout, per-message
+    /// timeout, two-byte length-prefix framing in and out (RFC 1035 §4.2.2), and the DNS handler.
+    /// Fresh instances on every call (they hold per-connection state). The server installs exactly
+    /// these; the TCP fuzzer (Fuzz/FuzzTCP) drives them in an `EmbeddedChannel`.
+    public static func tcpHandlers(configuration: DNSServerConfiguration, responder: any DNSResponder,
+                                   logger: Logger) -> [any ChannelHandler] {
+        let idle = TimeAmount.nanoseconds(Int64(configuration.tcpIdleTimeout.components.seconds) * 1_000_000_000
+            + configuration.tcpIdleTimeout.components.attoseconds / 1_000_000_000)
+        let messageTimeout = TimeAmount.nanoseconds(Int64(configuration.tcpMessageTimeout.components.seconds) * 1_000_000_000
+            + configuration.tcpMessageTimeout.components.attoseconds / 1_000_000_000)
+        return [
+            IdleStateHandler(readTimeout: idle),
+            TCPMessageTimeoutHandler(limit: messageTimeout),
+            ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)),
+            LengthFieldPrepender(lengthFieldBitLength: .twoBytes),
+            TCPHandler(responder: responder, logger: logger),
+        ]
     }
 
     /// Closes every listener.
