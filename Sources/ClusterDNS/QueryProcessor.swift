@@ -36,6 +36,15 @@ extension Authority {
     /// EDNS version → class → transfer → answer. Runts and responses are dropped (RFC 1035
     /// §4.1.1); unparsable messages get FORMERR; other opcodes NOTIMP; other classes REFUSED.
     public func process(_ bytes: [UInt8], context: QueryContext, snapshot: ClusterSnapshot) -> QueryOutcome {
+        var scope = ReplyScope.snapshot
+        return process(bytes, context: context, snapshot: snapshot, scope: &scope)
+    }
+
+    /// `process(_:context:snapshot:)`, also telling how long a reply stays exact (for answer
+    /// caches): `.snapshot` unless it is a positive answer about one Service's names.
+    public func process(_ bytes: [UInt8], context: QueryContext, snapshot: ClusterSnapshot,
+                        scope: inout ReplyScope) -> QueryOutcome {
+        scope = .snapshot
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return .drop }
         let query: Message
         do {
@@ -93,6 +102,7 @@ extension Authority {
            answer.rcode == .nxDomain {
             answer.rcode = .servFail
         }
+        if zone == .cluster { scope = cluster.scope(of: answer, question: question) }
         reply.authoritative = true
         reply.rcode = answer.rcode
         reply.answers = answer.answer

@@ -1,13 +1,17 @@
+import ClusterDNS
+import ClusterModel
 import DNSModel
 import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Memoises encoded replies for one snapshot generation. The reply of the pure core is a function
-/// of the query bytes (without the ID), the transport and the snapshot, so a reply cached under
-/// the current generation is exactly what recomputing it would give: answers are never stale.
-/// A new generation empties a shard the first time it is touched.
+/// Memoises encoded replies. The reply of the pure core is a function of the query bytes
+/// (without the ID), the transport and the snapshot, so a reply is kept with what it depends on
+/// (`ReplyScope`): the generation it was computed under, or, for a positive answer about one
+/// Service's names, that Service's entry revision. A hit is served only while that still holds
+/// in the current snapshot, so answers are never stale, and churn in one Service leaves the
+/// cached answers of every other Service in place.
 ///
 /// Keys and replies are `ByteBuffer`s, so the UDP fast path looks a datagram up as NIO received
 /// it (hashed and compared in place) and answers with one copy of the stored reply (the ID patched).
@@ -34,9 +38,24 @@ final class AnswerCache: Sendable {
         }
     }
 
+    /// A stored reply and what it depends on.
+    struct Entry {
+        var reply: ByteBuffer
+        /// The generation it was computed under.
+        var generation: UInt64
+        /// For `.service` scope: the Service and its entry revision then (nil: absent).
+        var service: (key: ServiceKey, revision: UInt64?)?
+
+        /// Whether recomputing under `snapshot` would give the same reply.
+        func isCurrent(in snapshot: ClusterSnapshot) -> Bool {
+            if generation == snapshot.generation { return true }
+            guard let service, generation < snapshot.generation else { return false }
+            return snapshot.services[service.key]?.revision == service.revision
+        }
+    }
+
     struct Shard {
-        var generation: UInt64 = 0
-        var entries: [Key: ByteBuffer] = [:]
+        var entries: [Key: Entry] = [:]
         var bytes = 0
     }
 
@@ -60,39 +79,36 @@ final class AnswerCache: Sendable {
     /// Whether a query of `length` bytes is worth caching (not too large, long enough to be one).
     static func cacheable(length: Int) -> Bool { length >= 12 && length <= 512 }
 
-    /// The cached reply for `key` under `generation`, with the query's ID patched in: one copy.
-    func reply(for key: Key, generation: UInt64) -> ByteBuffer? {
+    /// The cached reply for `key` if it is current in `snapshot`, with the query's ID patched in: one copy.
+    func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
         guard Self.cacheable(length: key.query.readableBytes),
               let id = key.query.getInteger(at: key.query.readerIndex, as: UInt16.self) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
-        guard let stored = shard.withLock({ s -> ByteBuffer? in
-            s.generation == generation ? s.entries[key] : nil
-        }) else { return nil }
-        var hit = stored
+        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(in: snapshot) else { return nil }
+        var hit = entry.reply
         hit.setInteger(id, at: hit.readerIndex)  // copy-on-write: the stored reply stays as it was
         return hit
     }
 
-    /// Stores a reply computed from the snapshot of `generation` (copied into buffers of its own).
-    func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64) {
+    /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
+    func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
+               snapshot: ClusterSnapshot, scope: ReplyScope) {
         guard Self.cacheable(length: query.count) else { return }
         let allocator = ByteBufferAllocator()
         let key = Key(query: allocator.buffer(bytes: query), tcp: tcp, transferAllowed: transferAllowed)
-        let value = allocator.buffer(bytes: reply)
-        let size = query.count + reply.count + 64  // + the table slot and buffer headers, roughly
+        var entry = Entry(reply: allocator.buffer(bytes: reply), generation: snapshot.generation)
+        if case .service(let service) = scope {
+            entry.service = (service, snapshot.services[service]?.revision)
+        }
+        let size = query.count + reply.count + 96  // + the table slot and buffer headers, roughly
         let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
         shard.withLock { s in
-            if s.generation != generation {
-                guard generation > s.generation else { return }      // a late writer of an old snapshot
-                s.generation = generation
-                s.entries.removeAll(keepingCapacity: true)
-                s.bytes = 0
-            }
+            if let old = s.entries[key], old.generation > entry.generation { return }  // a late writer
             if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {
                 s.entries.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
-            if s.entries.updateValue(value, forKey: key) == nil { s.bytes += size }
+            if s.entries.updateValue(entry, forKey: key) == nil { s.bytes += size }
         }
     }
 }

@@ -33,13 +33,14 @@ public struct ClusterResponder: DNSResponder {
         let cacheable = synced && AnswerCache.cacheable(length: request.bytes.count)
         if cacheable {
             let key = AnswerCache.Key(query: ByteBuffer(bytes: request.bytes), tcp: isTCP, transferAllowed: transferAllowed)
-            if let hit = cache.reply(for: key, generation: snapshot.generation) {
+            if let hit = cache.reply(for: key, in: snapshot) {
                 return .message(Array(hit.readableBytesView))
             }
         }
         let context = QueryContext(isTCP: isTCP, transferAllowed: transferAllowed,
                                    canForward: forwarder != nil, synced: synced)
-        switch authority.process(request.bytes, context: context, snapshot: snapshot) {
+        var scope = ReplyScope.snapshot
+        switch authority.process(request.bytes, context: context, snapshot: snapshot, scope: &scope) {
         case .drop: return .drop
         case .reply(let bytes):
             if let forwarder, let chase = chasingExternalTarget(bytes, request: request, snapshot: snapshot,
@@ -48,7 +49,7 @@ public struct ClusterResponder: DNSResponder {
             }
             if cacheable {
                 cache.store(bytes, query: request.bytes, tcp: isTCP, transferAllowed: transferAllowed,
-                            generation: snapshot.generation)
+                            snapshot: snapshot, scope: scope)
             }
             return .message(bytes)
         case .transfer(let messages): return .stream(messages)
@@ -64,7 +65,7 @@ public struct ClusterResponder: DNSResponder {
     public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
         guard readiness.isReady else { return nil }
         let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
-        guard let hit = cache.reply(for: key, generation: store.snapshot.generation),
+        guard let hit = cache.reply(for: key, in: store.snapshot),
               let flags = hit.getInteger(at: hit.readerIndex + 3, as: UInt8.self) else { return nil }
         switch flags & 0x0F {
         case 0, 3: return hit                                 // NOERROR, NXDOMAIN

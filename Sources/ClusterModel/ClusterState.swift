@@ -31,6 +31,8 @@ struct ClusterState {
     var slicesByService: [ServiceKey: Set<String>] = [:]
     /// Services whose endpoints must be recomputed at the end of the batch.
     var dirty: Set<ServiceKey> = []
+    /// The last `ServiceEntry.revision` given out.
+    var lastRevision: UInt64 = 0
 
     func snapshot() -> ClusterSnapshot {
         ClusterSnapshot(generation: generation, services: services, namespaces: namespaces,
@@ -60,7 +62,7 @@ struct ClusterState {
         if key.kind.isNamespaced { namespaceRefs[key.namespace, default: 0] += 1 }
         switch object {
         case .service(let s):
-            services[key.id] = ServiceEntry(service: s)
+            setService(key.id, ServiceEntry(service: s))
             if let pair = Self.indexPair(s.selector) {
                 selectors[key.namespace, default: [:]][pair, default: []].insert(key.name)
             }
@@ -103,7 +105,7 @@ struct ClusterState {
         switch old {
         case .service(let s):
             if let entry = services[key.id] { unindexEndpoints(entry) }
-            services[key.id] = nil
+            setService(key.id, nil)
             if let pair = Self.indexPair(s.selector) {
                 selectors[key.namespace]?[pair]?.remove(key.name)
                 if selectors[key.namespace]?[pair]?.isEmpty == true { selectors[key.namespace]?[pair] = nil }
@@ -147,12 +149,20 @@ struct ClusterState {
             let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s))
             guard new != entry else { continue }
             unindexEndpoints(entry)
-            services[key] = new
+            setService(key, new)
             for e in new.readyEndpoints {
                 endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(ServiceEndpoint(service: key, endpoint: e)) }
             }
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Stores a Service entry under a fresh revision (see `ServiceEntry.revision`), or removes it.
+    private mutating func setService(_ key: ServiceKey, _ entry: ServiceEntry?) {
+        guard var entry else { services[key] = nil; return }
+        lastRevision += 1
+        entry.revision = lastRevision
+        services[key] = entry
     }
 
     // MARK: Indexes

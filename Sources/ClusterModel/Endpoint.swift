@@ -78,6 +78,11 @@ public struct ServiceEntry: Sendable, Hashable {
     public let notReadyEndpoints: [Endpoint]
     /// Where the endpoints came from.
     public let source: EndpointSource
+    /// A number the store gives the entry each time the entry (Service or endpoints) changes,
+    /// unique across the store's life: equal revisions mean an equal entry, so an answer
+    /// cache can keep an answer about this Service across snapshots that did not touch it.
+    /// Not part of `==` or `hash`.
+    public internal(set) var revision: UInt64 = 0
 
     /// Builds an entry.
     public init(service: KubeService, readyEndpoints: [Endpoint] = [], notReadyEndpoints: [Endpoint] = [], source: EndpointSource = .none) {
@@ -90,4 +95,18 @@ public struct ServiceEntry: Sendable, Hashable {
 
     /// The service's key.
     public var key: ServiceKey { ServiceKey(namespace: service.namespace, name: service.name) }
+
+    /// Equal Service and endpoints (the revision does not count).
+    public static func == (a: ServiceEntry, b: ServiceEntry) -> Bool {
+        a.service == b.service && a.readyEndpoints == b.readyEndpoints
+            && a.notReadyEndpoints == b.notReadyEndpoints && a.source == b.source
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(service)
+        hasher.combine(readyEndpoints)
+        hasher.combine(notReadyEndpoints)
+        hasher.combine(source)
+    }
 }

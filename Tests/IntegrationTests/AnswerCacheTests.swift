@@ -5,7 +5,9 @@ import ClusterModel
 import DNSModel
 import DNSServer
 import DNSWire
-import ClusterDNSRuntime
+@testable import ClusterDNSRuntime
+import ClusterDNS
+import NIOCore
 
 /// The UDP fast path (replies cached per snapshot generation, looked up from the datagram as
 /// received) answers exactly what the general path does, counts every query, and is never stale.
@@ -63,5 +65,118 @@ struct AnswerCacheTests {
             _ = server.store.replace(source: "test", with: [])
             #expect(try Message(wire: try await exchange(query, port: server.port)).rcode == .nxDomain)
         }
+    }
+}
+
+/// `AnswerCache` across snapshots: an answer about one Service is kept while only other objects
+/// change, and dropped as soon as its Service or endpoints change; every other reply lives for
+/// one generation. Checked against the core's own answer each time (never stale).
+@Suite("Answer cache scopes")
+struct AnswerCacheScopeTests {
+    static func pod(_ name: String, app: String, ip: String, ready: Bool = true) -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name), namespace: default, labels: {app: \(app)}}
+        spec: {hostname: \(name), subdomain: \(app), containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
+        status: {podIP: \(ip), podIPs: [{ip: \(ip)}], conditions: [{type: Ready, status: "\(ready ? "True" : "False")"}]}
+        """
+    }
+
+    static let services = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: default}
+        spec: {clusterIP: None, selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: default}
+        spec: {clusterIP: None, selector: {app: api}, ports: [{name: http, port: 80, targetPort: http}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ext, namespace: default}
+        spec: {type: ExternalName, externalName: web.default.svc.cluster.local}
+        """
+
+    func objects(_ yaml: String) throws -> [KubeObject] {
+        try ManifestDecoder.decode(Array(yaml.utf8), source: "t").objects
+    }
+
+    let authority = Authority(cluster: ClusterZone(apex: "cluster.local."))
+
+    /// The core's reply and scope for `name`/`type` under `snapshot`.
+    func compute(_ name: DomainName, _ type: RecordType, _ snapshot: ClusterSnapshot) -> ([UInt8], ReplyScope) {
+        var scope = ReplyScope.snapshot
+        guard case .reply(let bytes) = authority.process(Message.query(name, type, id: 1).wire(), context: QueryContext(),
+                                                         snapshot: snapshot, scope: &scope) else { return ([], scope) }
+        return (bytes, scope)
+    }
+
+    @Test("scopes: service, endpoint and SRV names of one Service; the rest per snapshot")
+    func scopes() throws {
+        let store = ClusterStore()
+        let snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")))
+        let web = ServiceKey(namespace: "default", name: "web")
+        #expect(compute("web.default.svc.cluster.local.", .a, snap).1 == .service(web))
+        #expect(compute("web-0.web.default.svc.cluster.local.", .a, snap).1 == .service(web))
+        #expect(compute("_http._tcp.web.default.svc.cluster.local.", .srv, snap).1 == .service(web))
+        #expect(compute("web.default.svc.cluster.local.", .aaaa, snap).1 == .snapshot)     // NODATA: SOA serial
+        #expect(compute("api.default.svc.cluster.local.", .a, snap).1 == .snapshot)        // no endpoints: NODATA
+        #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .snapshot)       // NXDOMAIN
+        #expect(compute("ext.default.svc.cluster.local.", .a, snap).1 == .snapshot)        // CNAME
+        #expect(compute("10-1-0-1.default.pod.cluster.local.", .a, snap).1 == .snapshot)
+        #expect(compute("1.0.1.10.in-addr.arpa.", .ptr, snap).1 == .snapshot)
+    }
+
+    @Test("an answer about web survives changes to api and is dropped when web's endpoints change")
+    func survivesOtherServicesChurn() throws {
+        let store = ClusterStore()
+        let cache = AnswerCache()
+        var snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")))
+        let name: DomainName = "web.default.svc.cluster.local."
+        let query = Message.query(name, .a, id: 1).wire()
+        let key = AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false)
+        func fill() {
+            let (reply, scope) = compute(name, .a, snap)
+            cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
+        }
+        fill()
+        // Churn in another Service: many new generations, the cached answer stays and is exact.
+        for i in 1...5 {
+            snap = store.apply([.upsert(try objects(Self.pod("api-\(i)", app: "api", ip: "10.2.0.\(i)"))[0])])
+            let hit = try #require(cache.reply(for: key, in: snap), "dropped after an api change (\(i))")
+            #expect(Array(hit.readableBytesView) == compute(name, .a, snap).0)
+        }
+        // web's own endpoints change: the cached answer is not served; the new one is different.
+        snap = store.apply([.upsert(try objects(Self.pod("web-1", app: "web", ip: "10.1.0.2"))[0])])
+        #expect(cache.reply(for: key, in: snap) == nil)
+        fill()
+        #expect(try Message(wire: Array(try #require(cache.reply(for: key, in: snap)).readableBytesView)).answers.count == 2)
+        // Readiness flip of a web pod: dropped again.
+        snap = store.apply([.upsert(try objects(Self.pod("web-1", app: "web", ip: "10.1.0.2", ready: false))[0])])
+        #expect(cache.reply(for: key, in: snap) == nil)
+        // The Service itself deleted and re-created with the same content: a new revision, dropped.
+        fill()
+        let webService = try objects(Self.services)[0]
+        _ = store.apply([.delete(webService.key)])
+        snap = store.apply([.upsert(webService)])
+        #expect(cache.reply(for: key, in: snap) == nil)
+    }
+
+    @Test("a negative answer lives for one generation only")
+    func negativeAnswersPerGeneration() throws {
+        let store = ClusterStore()
+        let cache = AnswerCache()
+        var snap = store.replace(source: "t", with: try objects(Self.services))
+        let name: DomainName = "nope.default.svc.cluster.local."
+        let query = Message.query(name, .a, id: 1).wire()
+        let key = AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false)
+        let (reply, scope) = compute(name, .a, snap)
+        cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
+        #expect(cache.reply(for: key, in: snap) != nil)
+        snap = store.apply([.upsert(try objects(Self.pod("api-1", app: "api", ip: "10.2.0.1"))[0])])
+        #expect(cache.reply(for: key, in: snap) == nil)
     }
 }
