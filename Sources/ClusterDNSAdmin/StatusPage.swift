@@ -60,29 +60,29 @@ public final class StoreHistory: Sendable {
             let a = old.objectCount(of: kind), b = new.objectCount(of: kind)
             if a != b { parts.append("\(kind.resource) \(a)→\(b)") }
         }
-        var names: [String] = []
-        // Bounded work: the diff visits every service and pod of both snapshots.
-        if old.services.count + new.services.count + old.pods.count + new.pods.count <= 200_000 {
-            names += diff(old.services, new.services, prefix: "service")
-            names += diff(old.pods, new.pods, prefix: "pod")
-        }
-        if names.count > 8 { names = Array(names.prefix(8)) + ["and \(names.count - 8) more"] }
-        parts += names
+        // Shards untouched between the two snapshots are skipped: O(shards + what changed).
+        let services = diff(old.services, new.services, prefix: "service")
+        let pods = diff(old.pods, new.pods, prefix: "pod")
+        let names = services.names + pods.names, total = services.total + pods.total
+        parts += names.prefix(8)
+        if total > 8 { parts.append("and \(total - 8) more") }
         return parts.isEmpty ? "\(new.generation - min(new.generation, old.generation)) generation(s), no service or pod changed" : parts.joined(separator: ", ")
     }
 
     static func diff<V: Equatable>(_ old: ShardedDictionary<NamespacedName, V>, _ new: ShardedDictionary<NamespacedName, V>,
-                                   prefix: String) -> [String] {
+                                   prefix: String) -> (names: [String], total: Int) {
         var out: [(NamespacedName, String)] = []
-        for (key, value) in new {
-            if let before = old[key] {
-                if before != value { out.append((key, "~\(prefix) \(key)")) }
-            } else {
-                out.append((key, "+\(prefix) \(key)"))
+        var total = 0
+        new.forEachDifference(from: old) { key, before, after in
+            total += 1
+            guard out.count < 1_000 else { return }       // a relist can change everything: name a sample
+            switch (before, after) {
+            case (nil, _): out.append((key, "+\(prefix) \(key)"))
+            case (_, nil): out.append((key, "−\(prefix) \(key)"))
+            default: out.append((key, "~\(prefix) \(key)"))
             }
         }
-        for (key, _) in old where new[key] == nil { out.append((key, "−\(prefix) \(key)")) }
-        return out.sorted { $0.0 < $1.0 }.map(\.1)
+        return (out.sorted { $0.0 < $1.0 }.map(\.1), total)
     }
 }
 

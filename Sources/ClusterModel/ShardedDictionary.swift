@@ -44,6 +44,26 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         }
     }
 
+    /// Calls `body(key, old value, new value)` for every key whose value differs between `old`
+    /// and `self` (nil: absent on that side), in no particular order. Shards that `self` still
+    /// shares with `old` (same storage: untouched since the copy) are skipped without being read,
+    /// so comparing two snapshots a few changes apart costs O(shards + changed shards), not O(count).
+    public func forEachDifference(from old: ShardedDictionary, _ body: (Key, Value?, Value?) -> Void) where Value: Equatable {
+        guard old.shards.count == shards.count else {
+            for (key, value) in self where old[key] != value { body(key, old[key], value) }
+            for (key, value) in old where self[key] == nil { body(key, value, nil) }
+            return
+        }
+        for i in shards.indices {
+            var a = old.shards[i], b = shards[i]
+            // The same bits mean the same storage reference: an identical shard.
+            let shared = withUnsafeBytes(of: &a) { x in withUnsafeBytes(of: &b) { y in x.elementsEqual(y) } }
+            if shared { continue }
+            for (key, value) in b where a[key] != value { body(key, a[key], value) }
+            for (key, value) in a where b[key] == nil { body(key, value, nil) }
+        }
+    }
+
     /// True when there are no entries.
     public var isEmpty: Bool { count == 0 }
 
