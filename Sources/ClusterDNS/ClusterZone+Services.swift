@@ -61,18 +61,20 @@ extension ClusterZone {
             for p in ports { targets.append((p.port, target)) }
             additional = addressRecords(addresses, owner: target, type: .any)
         case .headless:
-            var seenTargets = Set<DomainName>()
+            let service = serviceName(entry)
+            var seenRecords = Set<ResourceRecord>()
             for ep in entry.readyEndpoints {
-                let target = endpointName(ep, in: entry)
+                let target = service.prepending(ep.label) ?? service
                 var used = false
                 for p in ports {
                     guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
                     targets.append((port, target))
                     used = true
                 }
-                if used {
-                    seenTargets.insert(target)
-                    additional += addressRecords([ep.address], owner: target, type: .any)
+                guard used else { continue }
+                // In target order (the endpoints are sorted by address), each record once.
+                for rr in addressRecords([ep.address], owner: target, type: .any) where seenRecords.insert(rr).inserted {
+                    additional.append(rr)
                 }
             }
         }
@@ -83,7 +85,7 @@ extension ClusterZone {
             let data = SRVData(priority: 0, weight: weight, port: t.port, target: t.target)
             if seen.insert(data).inserted { out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(data))) }
         }
-        return .records(out, additional: Array(Set(additional)).sorted { $0.name < $1.name || ($0.name == $1.name && "\($0.data)" < "\($1.data)") })
+        return .records(out, additional: additional)
     }
 
     /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname

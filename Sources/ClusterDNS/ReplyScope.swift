@@ -21,22 +21,36 @@ extension ClusterZone {
     /// generation; a CNAME (ExternalName) may lead elsewhere; other names depend on more objects.
     func scope(of answer: Answer, question: Question) -> ReplyScope {
         guard answer.rcode == .noError, !answer.answer.isEmpty, answer.authority.isEmpty else { return .snapshot }
-        let relative = Array(question.name.lowercased().labels.dropLast(apex.labelCount))
-        let key: ServiceKey
-        switch ClusterName(relative: relative) {
-        case .service(let namespace, let name),
-             .endpoint(let namespace, let name, _),
-             .port(let namespace, let name, _, _):
-            key = ServiceKey(namespace: namespace, name: name)
-        default:
-            return .snapshot
+        // Read the shape straight from the wire (no label strings): relative labels left of the apex,
+        // `svc` right above it, then the namespace and the Service (spec §2.3–§2.4 name shapes).
+        let name = question.name
+        let relative = name.labelCount - apex.labelCount
+        func label(_ i: Int) -> ArraySlice<UInt8>? {
+            guard let at = name.wireOffset(ofLabel: i) else { return nil }
+            return name.wire[(at + 1)..<(at + 1 + Int(name.wire[at]))]
         }
-        // <service>.<namespace>.svc.<zone>: the domain every record must be owned under.
-        guard let serviceDomain = DomainName(labels: [key.name, key.namespace, "svc"] + apex.labels) else { return .snapshot }
-        for rr in answer.answer + answer.additional {
-            if case .cname = rr.data { return .snapshot }
-            guard rr.name.isSubdomain(of: serviceDomain) else { return .snapshot }
+        func isUnderscored(_ i: Int) -> Bool { label(i)?.first == UInt8(ascii: "_") }
+        let serviceLabel: Int                        // index of the Service's label in `name`
+        switch relative {
+        case 3: serviceLabel = 0                                             // <svc>.<ns>.svc
+        case 4: serviceLabel = 1                                             // <endpoint>.<svc>.<ns>.svc
+        case 5 where isUnderscored(0) && isUnderscored(1): serviceLabel = 2  // _<port>._<proto>.<svc>.<ns>.svc
+        default: return .snapshot
         }
-        return .service(key)
+        guard let svc = label(relative - 1), svc.count == 3,
+              svc.elementsEqual("svc".utf8, by: { DomainName.lower($0) == $1 }),
+              let service = label(serviceLabel), let namespace = label(serviceLabel + 1),
+              let from = name.wireOffset(ofLabel: serviceLabel) else { return .snapshot }
+        // Every record must be owned by <service>.<namespace>.svc.<zone> or a name below it.
+        let owned = name.wire[from...].withUnsafeBufferPointer { suffix in
+            func foreign(_ rr: ResourceRecord) -> Bool {
+                if case .cname = rr.data { return true }
+                return !rr.name.hasSuffix(suffix)
+            }
+            return !answer.answer.contains(where: foreign) && !answer.additional.contains(where: foreign)
+        }
+        guard owned else { return .snapshot }
+        return .service(ServiceKey(namespace: String(decoding: namespace, as: UTF8.self),
+                                   name: String(decoding: service, as: UTF8.self)))
     }
 }

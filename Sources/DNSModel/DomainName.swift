@@ -134,11 +134,34 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
         return bytes.count <= Self.maxWireLength ? DomainName(uncheckedWire: bytes) : nil
     }
 
-    /// True when this name equals `other` or lies below it (case-insensitive).
+    /// True when this name equals `other` or lies below it (case-insensitive). No allocation.
     public func isSubdomain(of other: DomainName) -> Bool {
-        let n = labelCount, m = other.labelCount
-        guard n >= m else { return false }
-        return dropping(labels: n - m) == other
+        other.wire.withUnsafeBufferPointer { hasSuffix($0) }
+    }
+
+    /// True when `suffix` (a name in wire form, e.g. a tail of another name's wire) is this name
+    /// or an ancestor of it: it matches, case-insensitively, a tail of this name that starts at a
+    /// label boundary. No allocation.
+    public func hasSuffix(_ suffix: UnsafeBufferPointer<UInt8>) -> Bool {
+        wire.withUnsafeBufferPointer { a in
+            guard a.count >= suffix.count else { return false }
+            var i = 0
+            while a.count - i > suffix.count, i < a.count, a[i] != 0 { i += 1 + Int(a[i]) }
+            guard a.count - i == suffix.count else { return false }
+            for j in 0..<suffix.count where Self.lower(a[i + j]) != Self.lower(suffix[j]) { return false }
+            return true
+        }
+    }
+
+    /// The offset in `wire` where label `index` (0 = leftmost) starts; `labelCount` gives the
+    /// root's offset. Nil past the root.
+    public func wireOffset(ofLabel index: Int) -> Int? {
+        var i = 0
+        for _ in 0..<index {
+            guard i < wire.count, wire[i] != 0 else { return nil }
+            i += 1 + Int(wire[i])
+        }
+        return i < wire.count ? i : nil
     }
 
     /// Presentation format with a trailing dot; special bytes escaped (RFC 4343 §2.1).
@@ -182,15 +205,23 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     }
 
     /// DNSSEC canonical order (RFC 4034 §6.1): compare label by label from the right, lower-cased.
+    /// No allocation: label offsets are found by walking each name once per label compared.
     public static func < (a: DomainName, b: DomainName) -> Bool {
-        let la = a.labelBytes, lb = b.labelBytes
-        var i = la.count - 1, j = lb.count - 1
+        let na = a.labelCount, nb = b.labelCount
+        var i = na - 1, j = nb - 1
         while i >= 0, j >= 0 {
-            let x = la[i].map(lower), y = lb[j].map(lower)
-            if x != y { return x.lexicographicallyPrecedes(y) }
+            let x = a.wireOffset(ofLabel: i)!, y = b.wireOffset(ofLabel: j)!
+            let lx = Int(a.wire[x]), ly = Int(b.wire[y])
+            var k = 0
+            while k < lx, k < ly {
+                let cx = lower(a.wire[x + 1 + k]), cy = lower(b.wire[y + 1 + k])
+                if cx != cy { return cx < cy }
+                k += 1
+            }
+            if lx != ly { return lx < ly }
             i -= 1; j -= 1
         }
-        return la.count < lb.count
+        return na < nb
     }
 
     @inline(__always)
