@@ -37,12 +37,14 @@ public final class ClusterDNSServer: Sendable {
     let logger: Logger
     /// Gives freed pages back to the system every 30 s (see `Memory`).
     let trimmer = MemoryTrimmer()
+    /// The benchmark churn, when `syntheticChurnRate` > 0.
+    let churn: SyntheticChurn?
 
     private init(store: ClusterStore, readiness: Readiness, dns: DNSServer, group: MultiThreadedEventLoopGroup,
                  manifests: ManifestSource?, watcher: ManifestWatch?, logger: Logger,
                  forwarder: Forwarder? = nil, admin: AdminServer? = nil, metrics: ClusterDNSMetrics = ClusterDNSMetrics(),
-                 kubernetes: KubernetesRun? = nil) {
-        self.admin = admin; self.metrics = metrics
+                 kubernetes: KubernetesRun? = nil, churn: SyntheticChurn? = nil) {
+        self.admin = admin; self.metrics = metrics; self.churn = churn
         self.kubernetes = kubernetes
         self.forwarder = forwarder
         self.store = store; self.readiness = readiness; self.dns = dns; self.group = group
@@ -118,10 +120,12 @@ public final class ClusterDNSServer: Sendable {
             logger.info("dns listening", metadata: ["udp": "\(host):\(port)", "tcp": "\(host):\(port)"])
         }
         let watcher = source.map { $0.startWatching(every: config.pollInterval) }
+        let churn = config.syntheticChurnRate > 0 ? SyntheticChurn(store: store, rate: config.syntheticChurnRate) : nil
+        if churn != nil { logger.warning("synthetic churn on: \(config.syntheticChurnRate) pod readiness flips/s (benchmark load)") }
         adminHandedOver = true
         return ClusterDNSServer(store: store, readiness: readiness, dns: dns, group: group,
                                 manifests: source, watcher: watcher, logger: logger, forwarder: forwarder,
-                                admin: admin, metrics: metrics, kubernetes: kubernetes)
+                                admin: admin, metrics: metrics, kubernetes: kubernetes, churn: churn)
     }
 
     /// The admin server's bound port, unless the admin server is off.
@@ -132,6 +136,7 @@ public final class ClusterDNSServer: Sendable {
 
     /// Stops watching, closes the listeners and the event loops.
     public func stop() async {
+        churn?.stop()
         await admin?.stop()
         watcher?.stop()
         await kubernetes?.stop()

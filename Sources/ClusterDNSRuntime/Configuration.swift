@@ -43,6 +43,8 @@ public struct Configuration: Sendable {
     public var metrics: ClusterDNSMetrics?
     /// Watch a Kubernetes API (`--kubeconfig`, or in-cluster); nil: manifests only.
     public var kubernetes: KubernetesSettings?
+    /// Benchmark load: pod readiness flips per second applied straight to the store (0: none).
+    public var syntheticChurnRate: Int = 0
 
     public init() {}
 }

@@ -51,6 +51,8 @@ struct Serve: AsyncParsableCommand {
     var maxUDPSize: Int = 1232
     @Option(name: .customLong("transfer-allow"), help: ArgumentHelp("Client block allowed to AXFR; repeatable. Default: loopback.", valueName: "CIDR"))
     var transferAllow: [String] = []
+    @Option(name: .customLong("synthetic-churn"), help: ArgumentHelp("Benchmark load: flip this many pod readiness states per second straight in the store.", valueName: "RATE", visibility: .hidden))
+    var syntheticChurn: Int = 0
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -142,6 +144,7 @@ struct Serve: AsyncParsableCommand {
         config.ttl = ttl
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
         config.maxUDPSize = maxUDPSize
+        config.syntheticChurnRate = max(0, syntheticChurn)
         if !transferAllow.isEmpty { config.transferAllow = transferAllow.compactMap(CIDR.init) }
         if admin != "off", let (host, port) = Self.hostPort(admin) {
             config.admin = AdminOptions(host: host, port: port, token: try adminTokenFile.map(Self.readToken),

@@ -1,0 +1,53 @@
+import Foundation
+import DNSModel
+import ClusterModel
+
+/// A benchmark load for the store: flips the readiness of random pods at a fixed rate, straight
+/// into `ClusterStore` from a thread of its own, so the cost of churn on the DNS path can be
+/// measured without an HTTP client competing for the CPU (issue 6: "10,000 object changes per
+/// second through the store"). Each flip changes its pod's services' endpoints, hence their
+/// answers. Started by `serve --synthetic-churn RATE`; never on by default.
+final class SyntheticChurn: @unchecked Sendable {
+    private let stopped = Locked(false)
+    /// Changes applied so far.
+    let applied = Locked(0)
+
+    /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch).
+    init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
+        let thread = Thread { [stopped, applied] in
+            let keys = Array(store.snapshot.pods.keys)
+            guard !keys.isEmpty, rate > 0 else { return }
+            var rng = SystemRandomNumberGenerator()
+            let clock = ContinuousClock()
+            let started = clock.now
+            var done = 0
+            while !stopped.withLock({ $0 }) {
+                // Catch up to where the rate says we should be (bounded, if the thread fell behind).
+                let elapsed = clock.now - started
+                let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                let batch = min(due - done, max(1, rate / 10))
+                if batch > 0 {
+                    let snapshot = store.snapshot
+                    var changes: [ClusterChange] = []
+                    changes.reserveCapacity(batch)
+                    for _ in 0..<batch {
+                        guard let p = snapshot.pods[keys[Int.random(in: 0..<keys.count, using: &rng)]] else { continue }
+                        changes.append(.upsert(.pod(KubePod(
+                            name: p.name, namespace: p.namespace, labels: p.labels, deletionTimestamp: p.deletionTimestamp,
+                            hostname: p.hostname, subdomain: p.subdomain, ports: p.ports, podIPs: p.podIPs,
+                            phase: p.phase, ready: !p.ready))))
+                    }
+                    store.apply(changes, source: "synthetic-churn")
+                    done += batch
+                    applied.withLock { $0 = done }
+                }
+                Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+            }
+        }
+        thread.name = "clusterdns-churn"
+        thread.start()
+    }
+
+    /// Ends the thread at its next batch.
+    func stop() { stopped.withLock { $0 = true } }
+}
