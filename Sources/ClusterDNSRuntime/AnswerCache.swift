@@ -22,20 +22,30 @@ final class AnswerCache: Sendable {
         var query: ByteBuffer
         var tcp: Bool
         var transferAllowed: Bool
+        /// The hash of all of the above, computed once: a table probe that meets another key
+        /// compares this first and does not have to read the other key's bytes.
+        let hash: Int
+
+        init(query: ByteBuffer, tcp: Bool, transferAllowed: Bool) {
+            self.query = query; self.tcp = tcp; self.transferAllowed = transferAllowed
+            var hasher = Hasher()
+            hasher.combine(tcp)
+            hasher.combine(transferAllowed)
+            query.withUnsafeReadableBytes { bytes in
+                if bytes.count > 2 { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[2...])) }
+            }
+            hash = hasher.finalize()
+        }
 
         static func == (a: Key, b: Key) -> Bool {
-            guard a.tcp == b.tcp, a.transferAllowed == b.transferAllowed,
+            guard a.hash == b.hash, a.tcp == b.tcp, a.transferAllowed == b.transferAllowed,
                   a.query.readableBytes == b.query.readableBytes else { return false }
             return a.query.withUnsafeReadableBytes { x in
                 b.query.withUnsafeReadableBytes { y in memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0 }
             }
         }
 
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(tcp)
-            hasher.combine(transferAllowed)
-            query.withUnsafeReadableBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[2...])) }
-        }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     /// A stored reply and what it depends on.
@@ -46,11 +56,12 @@ final class AnswerCache: Sendable {
         /// For `.service` scope: the Service and its entry revision then (nil: absent).
         var service: (key: ServiceKey, revision: UInt64?)?
 
-        /// Whether recomputing under `snapshot` would give the same reply.
-        func isCurrent(in snapshot: ClusterSnapshot) -> Bool {
-            if generation == snapshot.generation { return true }
-            guard let service, generation < snapshot.generation else { return false }
-            return snapshot.services[service.key]?.revision == service.revision
+        /// Whether recomputing under the snapshot of `current` would give the same reply; the
+        /// snapshot is fetched only for a Service-scoped entry from an older generation.
+        func isCurrent(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> Bool {
+            if generation == current { return true }
+            guard let service, generation < current else { return false }
+            return snapshot().services[service.key]?.revision == service.revision
         }
     }
 
@@ -81,10 +92,16 @@ final class AnswerCache: Sendable {
 
     /// The cached reply for `key` if it is current in `snapshot`, with the query's ID patched in: one copy.
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
+        reply(for: key, generation: snapshot.generation) { snapshot }
+    }
+
+    /// The cached reply for `key` if it is current at `generation` (whose snapshot `snapshot`
+    /// gives, asked only when needed), with the query's ID patched in: one copy.
+    func reply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> ByteBuffer? {
         guard Self.cacheable(length: key.query.readableBytes),
               let id = key.query.getInteger(at: key.query.readerIndex, as: UInt16.self) else { return nil }
-        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
-        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(in: snapshot) else { return nil }
+        let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
+        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(generation, snapshot: snapshot) else { return nil }
         var hit = entry.reply
         hit.setInteger(id, at: hit.readerIndex)  // copy-on-write: the stored reply stays as it was
         return hit
@@ -101,7 +118,7 @@ final class AnswerCache: Sendable {
             entry.service = (service, snapshot.services[service]?.revision)
         }
         let size = query.count + reply.count + 96  // + the table slot and buffer headers, roughly
-        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         shard.withLock { s in
             if let old = s.entries[key], old.generation > entry.generation { return }  // a late writer
             if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {

@@ -65,7 +65,7 @@ public struct ClusterResponder: DNSResponder {
     public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
         guard readiness.isReady else { return nil }
         let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
-        guard let hit = cache.reply(for: key, in: store.snapshot),
+        guard let hit = cache.reply(for: key, generation: store.generation, snapshot: { store.snapshot }),
               let flags = hit.getInteger(at: hit.readerIndex + 3, as: UInt8.self) else { return nil }
         switch flags & 0x0F {
         case 0, 3: return hit                                 // NOERROR, NXDOMAIN

@@ -49,6 +49,8 @@ public final class ClusterStore: Sendable {
     }
 
     private let published: Locked<ClusterSnapshot>
+    /// The published snapshot's generation, readable without the lock (the DNS hot path).
+    private let publishedGeneration = Atomic<UInt64>(0)
     private let writer: Locked<Writer>
 
     /// An empty store at generation 0.
@@ -59,6 +61,11 @@ public final class ClusterStore: Sendable {
 
     /// The latest published snapshot.
     public var snapshot: ClusterSnapshot { published.withLock { $0 } }
+
+    /// The latest published snapshot's generation: one atomic load, no lock. Stored after the
+    /// snapshot is published, so a reader that sees generation N can rely on snapshot N (or a
+    /// later one) being published.
+    public var generation: UInt64 { publishedGeneration.load(ordering: .acquiring) }
 
     /// Applies a batch of changes written by the API (source `api`).
     @discardableResult
@@ -119,6 +126,7 @@ public final class ClusterStore: Sendable {
         state.generation += 1
         let snap = state.snapshot()
         published.withLock { $0 = snap }
+        publishedGeneration.store(snap.generation, ordering: .releasing)
         return snap
     }
 }
