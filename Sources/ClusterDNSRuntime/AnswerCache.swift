@@ -55,6 +55,8 @@ final class AnswerCache: Sendable {
         var generation: UInt64
         /// For `.service` scope: the Service and its entry revision then (nil: absent).
         var service: (key: ServiceKey, revision: UInt64?)?
+        /// Bytes it accounts for: key, reply, table slot and buffer headers, roughly.
+        var size = 0
 
         /// Whether recomputing under the snapshot of `current` would give the same reply; the
         /// snapshot is fetched only for a Service-scoped entry from an older generation.
@@ -68,7 +70,22 @@ final class AnswerCache: Sendable {
     struct Shard {
         var entries: [Key: Entry] = [:]
         var bytes = 0
+        /// The generation of the last sweep.
+        var sweptGeneration: UInt64 = 0
+
+        /// Drops the entries that can no longer be served: snapshot-scoped replies of older
+        /// generations, and (`checkServices`) Service-scoped ones whose Service has changed.
+        mutating func sweep(_ snapshot: ClusterSnapshot, checkServices: Bool) {
+            entries = entries.filter { _, e in
+                e.generation == snapshot.generation || (e.service != nil && (!checkServices || e.isCurrent(snapshot.generation) { snapshot }))
+            }
+            bytes = entries.values.reduce(0) { $0 + $1.size }
+        }
     }
+
+    /// Generations between two sweeps of a shard (so a churning store does not fill the cache
+    /// with replies of snapshots gone by).
+    static let sweepEvery: UInt64 = 64
 
     /// One lock-protected part of the cache (a lock cannot live in an array by itself).
     final class Box: Sendable {
@@ -85,6 +102,11 @@ final class AnswerCache: Sendable {
         shards = (0..<shardCount).map { _ in Box() }
         maxEntriesPerShard = max(1, capacity / shardCount)
         maxBytesPerShard = max(1, byteCapacity / shardCount)
+    }
+
+    /// Entries held, and the bytes they account for (for tests and metrics).
+    var usage: (entries: Int, bytes: Int) {
+        shards.reduce((0, 0)) { sum, box in box.withLock { (sum.0 + $0.entries.count, sum.1 + $0.bytes) } }
     }
 
     /// Whether a query of `length` bytes is worth caching (not too large, long enough to be one).
@@ -117,15 +139,24 @@ final class AnswerCache: Sendable {
         if case .service(let service) = scope {
             entry.service = (service, snapshot.services[service]?.revision)
         }
-        let size = query.count + reply.count + 96  // + the table slot and buffer headers, roughly
+        entry.size = query.count + reply.count + 96
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         shard.withLock { s in
             if let old = s.entries[key], old.generation > entry.generation { return }  // a late writer
-            if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {
-                s.entries.removeAll(keepingCapacity: true)
-                s.bytes = 0
+            if entry.generation >= s.sweptGeneration + Self.sweepEvery {
+                s.sweep(snapshot, checkServices: false)
+                s.sweptGeneration = entry.generation
             }
-            if s.entries.updateValue(entry, forKey: key) == nil { s.bytes += size }
+            if s.entries.count >= maxEntriesPerShard || s.bytes + entry.size > maxBytesPerShard {
+                // Full: drop what is stale, then, if still over three quarters, entries in table
+                // order (which follows the hash: a random choice) until under.
+                s.sweep(snapshot, checkServices: true)
+                while !s.entries.isEmpty, s.entries.count * 4 > maxEntriesPerShard * 3 || s.bytes * 4 > maxBytesPerShard * 3 {
+                    s.bytes -= s.entries.remove(at: s.entries.startIndex).value.size
+                }
+            }
+            if let old = s.entries.updateValue(entry, forKey: key) { s.bytes -= old.size }
+            s.bytes += entry.size
         }
     }
 }

@@ -165,6 +165,42 @@ struct AnswerCacheScopeTests {
         #expect(cache.reply(for: key, in: snap) == nil)
     }
 
+    @Test("bounded: a full cache drops stale replies first, then random ones")
+    func bounded() throws {
+        let store = ClusterStore()
+        let snap = store.replace(source: "t", with: try objects(Self.services))
+        let cache = AnswerCache(capacity: 160, byteCapacity: 1 << 30, shardCount: 16)   // 10 per shard
+        for i in 0..<1_000 { storeNegative(i, cache, snap) }
+        #expect(cache.usage.entries <= 160 && cache.usage.entries >= 16)
+        #expect(cache.reply(for: negativeKey(999), in: snap) != nil)     // the latest is always kept
+    }
+
+    @Test("every 64 generations a shard drops the replies no snapshot will serve again")
+    func sweeps() throws {
+        let store = ClusterStore()
+        var snap = store.replace(source: "t", with: try objects(Self.services))
+        let cache = AnswerCache(shardCount: 16)
+        for i in 0..<100 { storeNegative(i, cache, snap) }
+        #expect(cache.usage.entries == 100)
+        for i in 0..<AnswerCache.sweepEvery {
+            snap = store.apply([.upsert(try objects(Self.pod("api-\(i)", app: "api", ip: "10.2.0.\(i + 1)"))[0])])
+        }
+        for i in 0..<400 { storeNegative(10_000 + i, cache, snap) }    // touches every shard
+        #expect(cache.usage.entries == 400)                              // the 100 of the old generation are gone
+    }
+
+    func negativeKey(_ i: Int) -> AnswerCache.Key {
+        AnswerCache.Key(query: ByteBuffer(bytes: Message.query(DomainName("n\(i).default.svc.cluster.local.")!, .a, id: 1).wire()),
+                        tcp: false, transferAllowed: false)
+    }
+
+    func storeNegative(_ i: Int, _ cache: AnswerCache, _ snap: ClusterSnapshot) {
+        let name = DomainName("n\(i).default.svc.cluster.local.")!
+        let (reply, scope) = compute(name, .a, snap)
+        cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false,
+                    snapshot: snap, scope: scope)
+    }
+
     @Test("a negative answer lives for one generation only")
     func negativeAnswersPerGeneration() throws {
         let store = ClusterStore()
