@@ -78,7 +78,7 @@ struct ForwardTests {
                 // The live upstream is now preferred: the next name is answered at once.
                 let again = ContinuousClock.now
                 #expect(try await digShortAsync(server.port, ["mail.upstream.test"]) == ["192.0.2.25"])
-                #expect(seconds(since: again) < 1)
+                #expect(seconds(since: again) < 1.8)  // below the 2 s upstream timeout: nothing was waited for
             }
         }
     }
