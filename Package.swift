@@ -69,12 +69,13 @@ let package = Package(
         // libFuzzer harnesses (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain
         // build makes corpus replayers).
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
-        .executableTarget(name: "FuzzQuery", dependencies: ["ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport"],
+        .target(name: "FuzzCluster", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel"], path: "Fuzz/FuzzCluster"),
+        .executableTarget(name: "FuzzQuery", dependencies: ["ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport", "FuzzCluster"],
                           path: "Fuzz/FuzzQuery"),
         .executableTarget(name: "FuzzManifest", dependencies: ["ClusterModel", "FuzzSupport"], path: "Fuzz/FuzzManifest"),
         .executableTarget(name: "FuzzZone", dependencies: ["DNSWire", "DNSModel", "FuzzSupport"], path: "Fuzz/FuzzZone"),
         .executableTarget(name: "FuzzTCP", dependencies: [
-            "DNSServer", "ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport",
+            "DNSServer", "ClusterDNS", "ClusterModel", "DNSWire", "DNSModel", "FuzzSupport", "FuzzCluster",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

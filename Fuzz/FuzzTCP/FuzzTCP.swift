@@ -14,46 +14,13 @@ import DNSWire
 import DNSServer
 import ClusterModel
 import ClusterDNS
+import FuzzCluster
 import Logging
 import NIOCore
 import NIOEmbedded
 
-let fixture = """
-apiVersion: v1
-kind: Service
-metadata: {name: svc1, namespace: testns}
-spec: {clusterIP: 10.0.0.1, clusterIPs: [10.0.0.1, "fd00::1"], ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: hdls, namespace: testns}
-spec: {clusterIP: None, selector: {app: web}, ports: [{name: http, port: 80, targetPort: web}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-0, namespace: testns, labels: {app: web}}
-spec: {hostname: web-0, subdomain: hdls, containers: [{name: c, image: i, ports: [{name: web, containerPort: 8080}]}]}
-status: {podIP: 10.1.0.10, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ext, namespace: testns}
-spec: {type: ExternalName, externalName: www.example.test}
-"""
-
-nonisolated(unsafe) let snapshot: ClusterSnapshot = {
-    let store = ClusterStore()
-    let objects = (try? ManifestDecoder.decode(fixture, source: "fuzz"))?.objects ?? []
-    return store.replace(source: "fuzz", with: objects)
-}()
-nonisolated(unsafe) let authority: Authority = {
-    let zone = StaticZone(origin: "example.test.", records: [
-        ResourceRecord(name: "example.test.", ttl: 60, data: .soa(SOAData(mname: "ns.example.test.", rname: "h.example.test.",
-                                                                       serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 1))),
-        ResourceRecord(name: "www.example.test.", ttl: 60, data: .a(IPv4Address(192, 0, 2, 1))),
-    ])
-    return Authority(cluster: ClusterZone(), staticZones: [zone])
-}()
+let snapshot = FuzzCluster.snapshot
+let authority = FuzzCluster.authority
 
 /// Maps the authority's outcome to a transport reply the way ClusterResponder does (without its
 /// answer cache, readiness or forwarder: transfers allowed, nothing forwarded).
