@@ -30,8 +30,9 @@ public struct ClusterResponder: DNSResponder {
         // Transfers are TCP-only, so only TCP clients need their address checked.
         let transferAllowed = isTCP && IPAddress(request.clientAddress).map { c in transferAllow.contains { $0.contains(c) } } == true
         // Same query bytes + same snapshot + same rights = same reply: serve it from the cache.
+        // Over UDP the transport has already asked `cachedUDPReply` and missed: no second lookup.
         let cacheable = synced && AnswerCache.cacheable(length: request.bytes.count)
-        if cacheable {
+        if cacheable, isTCP {
             let key = AnswerCache.Key(query: ByteBuffer(bytes: request.bytes), tcp: isTCP, transferAllowed: transferAllowed)
             if let hit = cache.reply(for: key, in: snapshot) {
                 return .message(Array(hit.readableBytesView))
