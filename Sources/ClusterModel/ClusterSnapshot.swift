@@ -70,10 +70,10 @@ public final class ClusterSnapshot: Sendable {
         servicesByClusterIP[ip] ?? []
     }
 
-    /// The services with a ready endpoint at `ip`, each once, in index order.
+    /// The services with a ready endpoint at `ip`, each once, sorted (so the answer does not
+    /// depend on the order in which changes reached the index).
     public func services(withEndpointIP ip: IPAddress) -> [ServiceKey] {
-        var seen: Set<ServiceKey> = []
-        return (endpointsByIP[ip] ?? []).compactMap { seen.insert($0.service).inserted ? $0.service : nil }
+        Set((endpointsByIP[ip] ?? []).map(\.service)).sorted()
     }
 
     /// How many objects of a kind are stored.

@@ -29,8 +29,11 @@ struct ClusterState {
     var selectors: [String: [LabelPair: Set<String>]] = [:]
     /// service key → names of the EndpointSlices labelled with it.
     var slicesByService: [ServiceKey: Set<String>] = [:]
-    /// Services whose endpoints must be recomputed at the end of the batch.
+    /// Services whose endpoints must be recomputed from scratch at the end of the batch.
     var dirty: Set<ServiceKey> = []
+    /// Services (not in `dirty`) whose selected pods changed, with the names of those pods: their
+    /// endpoint lists are patched for just these pods at the end of the batch.
+    var dirtyPods: [ServiceKey: Set<String>] = [:]
     /// The last `ServiceEntry.revision` given out.
     var lastRevision: UInt64 = 0
 
@@ -58,6 +61,10 @@ struct ClusterState {
         let key = object.key
         let old = self.object(key)
         guard old != object else { return false }
+        if case .pod(let new) = object, case .pod(let previous)? = old {
+            replacePod(previous, with: new)
+            return true
+        }
         if old != nil { remove(key) }
         if key.kind.isNamespaced { namespaceRefs[key.namespace, default: 0] += 1 }
         switch object {
@@ -115,11 +122,7 @@ struct ClusterState {
             }
         case .pod(let p):
             pods[key.id] = nil
-            for (k, v) in p.labels {
-                let pair = LabelPair(key: k, value: v)
-                podLabels[key.namespace]?[pair]?.remove(key.name)
-                if podLabels[key.namespace]?[pair]?.isEmpty == true { podLabels[key.namespace]?[pair] = nil }
-            }
+            unindexLabels(p)
             for ip in p.podIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key.id } } }
             markServices(selecting: p)
         case .endpoints:
@@ -140,21 +143,64 @@ struct ClusterState {
         return true
     }
 
-    /// Recomputes the endpoints of every dirty service and updates the address index.
+    /// Replaces a stored pod by a new version of itself: only the indexes its change touches are
+    /// updated, and its services are marked for a patch of their endpoints, not a recompute.
+    private mutating func replacePod(_ old: KubePod, with new: KubePod) {
+        let key = NamespacedName(namespace: new.namespace, name: new.name)
+        pods[key] = new
+        if old.labels != new.labels {
+            unindexLabels(old)
+            for (k, v) in new.labels { podLabels[key.namespace, default: [:]][LabelPair(key: k, value: v), default: []].insert(key.name) }
+        }
+        let oldIPs = Self.isVerifiable(old) ? old.podIPs : [], newIPs = Self.isVerifiable(new) ? new.podIPs : []
+        if oldIPs != newIPs {
+            for ip in oldIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key } } }
+            for ip in newIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key) } }
+        }
+        markServices(selecting: old)
+        markServices(selecting: new)
+    }
+
+    /// Brings the endpoints of every dirty service up to date, and the address index with them.
     mutating func recomputeDirty() {
         for key in dirty {
             guard let entry = services[key] else { continue }
             let s = entry.service
             let sliceList = (slicesByService[key] ?? []).compactMap { slices[NamespacedName(namespace: key.namespace, name: $0)] }
             let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s))
-            guard new != entry else { continue }
-            unindexEndpoints(entry)
-            setService(key, new)
-            for e in new.readyEndpoints {
-                endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(ServiceEndpoint(service: key, endpoint: e)) }
+            store(new, replacing: entry)
+        }
+        for (key, names) in dirtyPods where !dirty.contains(key) {
+            // Pods feed only entries computed from pods (no EndpointSlices, no Endpoints object).
+            guard let entry = services[key], entry.source == .pods, let selector = entry.service.selector else { continue }
+            let current = names.sorted().compactMap { name -> KubePod? in
+                guard let p = pods[NamespacedName(namespace: key.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
+                return p
             }
+            store(EndpointComputer.entry(updating: entry, pods: names, to: current), replacing: entry)
         }
         dirty.removeAll(keepingCapacity: true)
+        dirtyPods.removeAll(keepingCapacity: true)
+    }
+
+    /// Stores a recomputed entry when it differs, updating the address index by the difference
+    /// between the old and new ready endpoints (both sorted by `EndpointComputer.order`).
+    private mutating func store(_ new: ServiceEntry, replacing old: ServiceEntry) {
+        guard new != old else { return }
+        let key = old.key
+        setService(key, new)
+        let a = old.readyEndpoints, b = new.readyEndpoints
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && EndpointComputer.order(a[i], b[j])) {
+                unindex(a[i], of: key); i += 1
+            } else if i == a.count || EndpointComputer.order(b[j], a[i]) {
+                index(b[j], of: key); j += 1
+            } else {
+                if a[i] != b[j] { unindex(a[i], of: key); index(b[j], of: key) }
+                i += 1; j += 1
+            }
+        }
     }
 
     /// Stores a Service entry under a fresh revision (see `ServiceEntry.revision`), or removes it.
@@ -168,20 +214,39 @@ struct ClusterState {
     // MARK: Indexes
 
     private mutating func unindexEndpoints(_ entry: ServiceEntry) {
-        let key = entry.key
-        for e in entry.readyEndpoints {
-            endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.removeAll { $0.service == key } }
+        for e in entry.readyEndpoints { unindex(e, of: entry.key) }
+    }
+
+    private mutating func index(_ e: Endpoint, of key: ServiceKey) {
+        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(ServiceEndpoint(service: key, endpoint: e)) }
+    }
+
+    private mutating func unindex(_ e: Endpoint, of key: ServiceKey) {
+        let ref = ServiceEndpoint(service: key, endpoint: e)
+        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { list in
+            if let i = list.firstIndex(of: ref) { list.remove(at: i) }
         }
     }
 
-    /// Marks the services of the pod's namespace whose selector matches its labels.
+    private mutating func unindexLabels(_ p: KubePod) {
+        for (k, v) in p.labels {
+            let pair = LabelPair(key: k, value: v)
+            podLabels[p.namespace]?[pair]?.remove(p.name)
+            if podLabels[p.namespace]?[pair]?.isEmpty == true { podLabels[p.namespace]?[pair] = nil }
+        }
+    }
+
+    /// Marks the services of the pod's namespace whose selector matches its labels as having a
+    /// changed pod.
     private mutating func markServices(selecting pod: KubePod) {
         guard let index = selectors[pod.namespace] else { return }
         for (k, v) in pod.labels {
             guard let names = index[LabelPair(key: k, value: v)] else { continue }
             for name in names {
                 let key = ServiceKey(namespace: pod.namespace, name: name)
-                if let selector = services[key]?.service.selector, Self.matches(selector, pod.labels) { dirty.insert(key) }
+                if let selector = services[key]?.service.selector, Self.matches(selector, pod.labels) {
+                    dirtyPods[key, default: []].insert(pod.name)
+                }
             }
         }
     }

@@ -23,6 +23,19 @@ enum EndpointComputer {
                             notReadyEndpoints: list.filter { !$0.ready }, source: source)
     }
 
+    /// A pods-sourced entry (`source == .pods`) after some of its service's pods changed: the
+    /// endpoints of the pods named in `changed` are replaced by those of `current`, the pods among
+    /// them that still exist and match the selector. Equal to recomputing the entry from all
+    /// selected pods, at the cost of the changed pods (plus one pass over the list) instead.
+    static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> ServiceEntry {
+        var list = entry.readyEndpoints + entry.notReadyEndpoints
+        list.removeAll { $0.targetPod.map(changed.contains) ?? false }
+        list += fromPods(current, service: entry.service)
+        list.sort(by: order)
+        return ServiceEntry(service: entry.service, readyEndpoints: list.filter(\.ready),
+                            notReadyEndpoints: list.filter { !$0.ready }, source: .pods)
+    }
+
     /// Orders by address, then hostname, then pod.
     static func order(_ a: Endpoint, _ b: Endpoint) -> Bool {
         if a.address != b.address { return a.address < b.address }

@@ -1,0 +1,113 @@
+import ClusterModel
+import DNSModel
+import Testing
+
+/// A pod change patches its services' endpoint lists and the address index instead of
+/// recomputing them; these tests check the patched store against one built from scratch.
+@Suite struct IncrementalUpdateTests {
+    /// A deterministic generator (SplitMix64), so a failure can be replayed from its seed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Services over overlapping label sets: headless and ClusterIP, named and numbered target
+    /// ports, one with publishNotReadyAddresses, one fed by an Endpoints object (pods must not count).
+    static let services: [KubeObject] = [
+        .service(KubeService(name: "web", clusterIP: "None", ports: [.init(name: "http", port: 80, targetPort: .string("http"))],
+                             selector: ["app": "web"])),
+        .service(KubeService(name: "web-all", clusterIP: "10.96.0.10", ports: [.init(port: 80)],
+                             selector: ["app": "web"], publishNotReadyAddresses: true)),
+        .service(KubeService(name: "canary", clusterIP: "None", ports: [.init(name: "http", port: 8080, targetPort: .int(9090))],
+                             selector: ["app": "web", "track": "canary"])),
+        .service(KubeService(name: "db", clusterIP: "None", selector: ["app": "db"])),
+        .service(KubeService(name: "manual", clusterIP: "None", selector: ["app": "web"])),
+        .endpoints(KubeEndpoints(name: "manual", subsets: [.init(addresses: [.init(ip: IPAddress("10.9.9.9")!)])])),
+    ]
+
+    static func randomPod(_ i: Int, using rng: inout SplitMix) -> KubePod {
+        let apps = ["web", "db", "other"]
+        var labels = ["app": apps[Int.random(in: 0..<3, using: &rng)]]
+        if Bool.random(using: &rng) { labels["track"] = "canary" }
+        let a = UInt8(Int.random(in: 1...6, using: &rng))  // shared IPs (host network) happen
+        var ips = [IPAddress("10.1.0.\(a)")!]
+        if Int.random(in: 0..<4, using: &rng) == 0 { ips.append(IPAddress("fd00::\(a)")!) }
+        if Int.random(in: 0..<8, using: &rng) == 0 { ips = [] }
+        let phases: [KubePod.Phase?] = [.running, .running, .running, .pending, .succeeded, nil]
+        return KubePod(name: "p\(i)", labels: labels,
+                       deletionTimestamp: Int.random(in: 0..<6, using: &rng) == 0 ? "2026-01-01T00:00:00Z" : nil,
+                       hostname: Bool.random(using: &rng) ? "h\(i)" : nil,
+                       subdomain: Bool.random(using: &rng) ? "web" : nil,
+                       ports: Bool.random(using: &rng) ? [.init(name: "http", containerPort: 8000)] : [],
+                       podIPs: ips, phase: phases[Int.random(in: 0..<phases.count, using: &rng)],
+                       ready: Bool.random(using: &rng))
+    }
+
+    /// Every entry and the address index of `store` equal those of a store loaded at once with its objects.
+    static func checkAgainstRebuild(_ store: ClusterStore) {
+        let snap = store.snapshot
+        let objects = ObjectKind.allCases.flatMap { snap.objects(of: $0) }
+        let fresh = ClusterStore()
+        fresh.apply(objects.map { .upsert($0) })
+        let rebuilt = fresh.snapshot
+        for (key, entry) in snap.services {
+            #expect(rebuilt.services[key] == entry, "\(key)")
+        }
+        #expect(snap.services.count == rebuilt.services.count)
+        func index(_ s: ClusterSnapshot) -> [IPAddress: [ServiceEndpoint]] {
+            var out: [IPAddress: [ServiceEndpoint]] = [:]
+            for (ip, list) in s.endpointsByIP {
+                out[ip] = list.sorted { ($0.service, $0.endpoint.targetPod ?? "") < ($1.service, $1.endpoint.targetPod ?? "") }
+            }
+            return out
+        }
+        #expect(index(snap) == index(rebuilt))
+        for (ip, _) in snap.endpointsByIP { #expect(snap.services(withEndpointIP: ip) == rebuilt.services(withEndpointIP: ip)) }
+        #expect(Set(snap.podsByIP.keys) == Set(rebuilt.podsByIP.keys))
+    }
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomPodChurnMatchesARebuild(seed: UInt64) {
+        var rng = SplitMix(state: seed)
+        let store = ClusterStore()
+        store.apply(Self.services.map { .upsert($0) })
+        for _ in 0..<60 {
+            // A batch of 1-5 pod changes: create, replace (ready, labels, IPs, phase...), delete.
+            var batch: [ClusterChange] = []
+            for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                let i = Int.random(in: 0..<12, using: &rng)
+                if Int.random(in: 0..<5, using: &rng) == 0 {
+                    batch.append(.delete(ObjectKey(kind: .pod, namespace: "default", name: "p\(i)")))
+                } else {
+                    batch.append(.upsert(.pod(Self.randomPod(i, using: &rng))))
+                }
+            }
+            store.apply(batch)
+            Self.checkAgainstRebuild(store)
+        }
+        // The Endpoints-fed service ignores pods throughout.
+        #expect(store.snapshot.service(namespace: "default", name: "manual")?.readyEndpoints.map(\.address) == [IPAddress("10.9.9.9")!])
+    }
+
+    @Test func readinessFlipPatchesOnlyThatPodsAddress() {
+        let store = ClusterStore()
+        store.apply([Self.services[0]].map { .upsert($0) }
+                    + (1...3).map { .upsert(.pod(KubePod(name: "p\($0)", labels: ["app": "web"], podIPs: [IPAddress("10.1.0.\($0)")!]))) })
+        let before = store.snapshot
+        store.apply([.upsert(.pod(KubePod(name: "p2", labels: ["app": "web"], podIPs: [IPAddress("10.1.0.2")!], ready: false)))])
+        let after = store.snapshot
+        let web = ServiceKey(namespace: "default", name: "web")
+        #expect(after.services[web]?.readyEndpoints.map(\.targetPod) == ["p1", "p3"])
+        #expect(after.services[web]?.notReadyEndpoints.map(\.targetPod) == ["p2"])
+        #expect(after.endpointsByIP[IPAddress("10.1.0.2")!] == nil)
+        #expect(after.endpointsByIP[IPAddress("10.1.0.1")!] == before.endpointsByIP[IPAddress("10.1.0.1")!])
+        #expect(after.services[web]?.revision != before.services[web]?.revision)
+        Self.checkAgainstRebuild(store)
+    }
+}
