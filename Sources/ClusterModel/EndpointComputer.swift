@@ -28,12 +28,24 @@ enum EndpointComputer {
     /// them that still exist and match the selector. Equal to recomputing the entry from all
     /// selected pods, at the cost of the changed pods (plus one pass over the list) instead.
     static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> ServiceEntry {
-        var list = entry.readyEndpoints + entry.notReadyEndpoints
-        list.removeAll { $0.targetPod.map(changed.contains) ?? false }
-        list += fromPods(current, service: entry.service)
-        list.sort(by: order)
-        return ServiceEntry(service: entry.service, readyEndpoints: list.filter(\.ready),
-                            notReadyEndpoints: list.filter { !$0.ready }, source: .pods)
+        var ready = entry.readyEndpoints, notReady = entry.notReadyEndpoints
+        let isChanged = { (e: Endpoint) in e.targetPod.map(changed.contains) ?? false }
+        ready.removeAll(where: isChanged)
+        notReady.removeAll(where: isChanged)
+        for e in fromPods(current, service: entry.service) {
+            if e.ready { insert(e, into: &ready) } else { insert(e, into: &notReady) }
+        }
+        return ServiceEntry(service: entry.service, readyEndpoints: ready, notReadyEndpoints: notReady, source: .pods)
+    }
+
+    /// Inserts into a list sorted by `order`, after its equals (where a stable sort would put it).
+    static func insert(_ e: Endpoint, into list: inout [Endpoint]) {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if order(e, list[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        list.insert(e, at: lo)
     }
 
     /// Orders by address, then hostname, then pod.

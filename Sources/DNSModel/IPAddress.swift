@@ -33,18 +33,35 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         DomainName("\(octets.3).\(octets.2).\(octets.1).\(octets.0).in-addr.arpa.")!
     }
 
-    public static func == (a: Self, b: Self) -> Bool { a.bytes == b.bytes }
-    public func hash(into h: inout Hasher) { h.combine(bytes) }
-    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// The address as one big-endian number: compared and hashed without allocating.
+    @inlinable public var value: UInt32 {
+        UInt32(octets.0) << 24 | UInt32(octets.1) << 16 | UInt32(octets.2) << 8 | UInt32(octets.3)
+    }
+
+    @inlinable public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
+    @inlinable public func hash(into h: inout Hasher) { h.combine(value) }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
 }
 
 /// An IPv6 address (RFC 4291), sixteen octets in network order.
 public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    /// Octets 0–7 (`high`) and 8–15 (`low`) as big-endian numbers: an address is two words, not a heap array, so
+    /// comparing, hashing and copying one never allocates or reference-counts.
+    public let high: UInt64, low: UInt64
+
     /// Wraps sixteen octets; traps on any other count.
-    public init(bytes: [UInt8]) {
+    public init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 16, "IPv6 address needs 16 octets")
-        self.bytes = bytes
+        var high: UInt64 = 0, low: UInt64 = 0
+        for (i, b) in bytes.enumerated() {
+            if i < 8 { high = high << 8 | UInt64(b) } else { low = low << 8 | UInt64(b) }
+        }
+        self.high = high; self.low = low
+    }
+
+    /// The sixteen octets in network order.
+    public var bytes: [UInt8] {
+        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (8 * (7 - UInt64(i % 8)))) }
     }
 
     /// Parses RFC 4291 §2.2 text (`2001:db8::1`, `::ffff:10.0.0.1`); no zone index.
@@ -53,7 +70,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         guard s.contains(":"), !s.contains("%"), s.utf8.count <= 45 else { return nil }
         var addr = in6_addr()
         guard inet_pton(AF_INET6, s, &addr) == 1 else { return nil }
-        bytes = withUnsafeBytes(of: &addr) { Array($0) }
+        self.init(bytes: withUnsafeBytes(of: &addr) { Array($0) })
     }
 
     /// RFC 5952 canonical text.
@@ -76,7 +93,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         return DomainName(labels: labels + ["ip6", "arpa"])!
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }
 
 /// An IPv4 or IPv6 address.

@@ -21,6 +21,7 @@ struct MessageWriter {
         bytes.append(UInt8(v >> 24)); bytes.append(UInt8((v >> 16) & 0xFF))
         bytes.append(UInt8((v >> 8) & 0xFF)); bytes.append(UInt8(v & 0xFF))
     }
+    mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
     mutating func append(_ data: [UInt8]) { bytes.append(contentsOf: data) }
 
     mutating func set16(_ v: UInt16, at offset: Int) {
@@ -84,8 +85,8 @@ struct MessageWriter {
     /// (RFC 3597 §4); SRV targets must not be (RFC 2782).
     mutating func rdata(_ data: RData) {
         switch data {
-        case .a(let a): append(a.bytes)
-        case .aaaa(let a): append(a.bytes)
+        case .a(let a): u32(a.value)
+        case .aaaa(let a): u64(a.high); u64(a.low)
         case .ns(let n), .cname(let n), .ptr(let n): name(n)
         case .mx(let pref, let exchange): u16(pref); name(exchange)
         case .soa(let s):
