@@ -5,8 +5,9 @@ import ClusterDNS
 import ClusterModel
 
 /// Adapts the pure `Authority` to the transport: reads the current snapshot, decides what the
-/// client may do, and maps the outcome to a transport reply.
-public struct ClusterResponder: DNSResponder {
+/// client may do, and maps the outcome to a transport reply. A class, so the per-datagram calls
+/// through the responder chain pass one reference instead of copying its fields.
+public final class ClusterResponder: DNSResponder {
     let store: ClusterStore
     let authority: Authority
     let transferAllow: [CIDR]
@@ -66,6 +67,7 @@ public struct ClusterResponder: DNSResponder {
     public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
         guard readiness.isReady else { return nil }
         let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
+        let store = store
         guard let hit = cache.reply(for: key, generation: store.generation, snapshot: { store.snapshot }),
               let flags = hit.getInteger(at: hit.readerIndex + 3, as: UInt8.self) else { return nil }
         switch flags & 0x0F {

@@ -54,7 +54,7 @@ public final class ErrorRateLimiter: Sendable {
 }
 
 /// Wraps a responder and applies an `ErrorRateLimiter` to its UDP error replies.
-public struct RateLimitedResponder: DNSResponder {
+public final class RateLimitedResponder: DNSResponder {
     let inner: any DNSResponder
     let limiter: ErrorRateLimiter
 

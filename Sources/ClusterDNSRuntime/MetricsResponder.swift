@@ -7,7 +7,7 @@ import ClusterDNSAdmin
 /// Cheap by design (the DNS hot path): the QTYPE is read from the request bytes by skipping the
 /// QNAME labels, the RCODE and TC bit from the reply header, and the counters are pre-created,
 /// so a query costs two clock reads, a few atomic adds and one histogram record.
-public struct MetricsResponder: DNSResponder {
+public final class MetricsResponder: DNSResponder {
     let inner: any DNSResponder
     let metrics: ClusterDNSMetrics
 

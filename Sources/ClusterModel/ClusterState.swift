@@ -157,8 +157,9 @@ struct ClusterState {
             for ip in oldIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key } } }
             for ip in newIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key) } }
         }
+        // Which services select a pod depends on its labels alone.
         markServices(selecting: old)
-        markServices(selecting: new)
+        if old.labels != new.labels { markServices(selecting: new) }
     }
 
     /// Brings the endpoints of every dirty service up to date, and the address index with them.

@@ -35,7 +35,9 @@ public final class ClusterStore: Sendable {
         var sourceObjects: [String: Set<ObjectKey>] = [:]
 
         mutating func setOrigin(_ key: ObjectKey, _ source: String?) {
-            if let old = origins[key] {
+            let old = origins[key]
+            if old == source || (old == nil && source == ClusterStore.apiSource) { return }  // unchanged
+            if let old {
                 sourceObjects[old]?.remove(key)
                 if sourceObjects[old]?.isEmpty == true { sourceObjects[old] = nil }
             }

@@ -2,8 +2,8 @@
 /// is shared with a published snapshot copies one shard (about count/shards entries), one group
 /// of shard references and the table of groups, not the whole dictionary.
 ///
-/// With the default 1,024 shards in 32 groups of 32, a one-object update is
-/// O(count / 1,024 + 64) reference copies instead of O(count), and dropping an old snapshot
+/// With the default 4,096 shards in 64 groups of 64, a one-object update is
+/// O(count / 4,096 + 128) reference copies instead of O(count), and dropping an old snapshot
 /// releases as little.
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable, Sequence {
     /// groups[g][s]: the shard for hash bits `g << groupShift | s`.
@@ -14,7 +14,7 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
 
     /// An empty dictionary with `shardCount` shards (rounded up to a power of two), grouped in
     /// about √shardCount groups.
-    public init(shardCount: Int = 1024) {
+    public init(shardCount: Int = 4096) {
         var bits = 0
         while 1 << bits < Swift.max(1, shardCount) { bits += 1 }
         groupShift = bits / 2
