@@ -34,8 +34,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "ClusterDNS", dependencies: ["ClusterModel", "DNSModel", "DNSWire"]),
+        .target(name: "CDatagram"),
         .target(name: "DNSServer", dependencies: [
-            "DNSModel", "DNSWire",
+            "DNSModel", "DNSWire", "CDatagram",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -11,15 +11,17 @@ public final class DNSServer: Sendable {
     /// The addresses actually bound (port 0 resolved), one per configured address.
     public let boundAddresses: [(host: String, port: Int)]
     private let channels: [any Channel]
+    private let udpListeners: [UDPListener]
 
-    private init(boundAddresses: [(host: String, port: Int)], channels: [any Channel]) {
-        self.boundAddresses = boundAddresses; self.channels = channels
+    private init(boundAddresses: [(host: String, port: Int)], channels: [any Channel], udpListeners: [UDPListener]) {
+        self.boundAddresses = boundAddresses; self.channels = channels; self.udpListeners = udpListeners
     }
 
     /// Binds every listener. For port 0 the TCP port is chosen first and UDP binds the same number.
     public static func start(configuration: DNSServerConfiguration, responder: any DNSResponder,
                              group: any EventLoopGroup, logger: Logger) async throws -> DNSServer {
         var channels: [any Channel] = []
+        var listeners: [UDPListener] = []
         var bound: [(String, Int)] = []
         do {
             for (host, port) in configuration.listen {
@@ -27,36 +29,20 @@ public final class DNSServer: Sendable {
                                             responder: responder, group: group, logger: logger)
                 channels.append(tcp)
                 let actual = tcp.localAddress?.port ?? port
-                // One UDP socket per event loop on the same port (SO_REUSEPORT): the kernel spreads
-                // datagrams over them, so every core answers UDP in place.
-                for loop in group.makeIterator() {
-                    let udp = try await bindUDP(host: host, port: actual, responder: responder,
-                                                group: loop, logger: logger)
-                    channels.append(udp)
+                // One UDP socket and thread per event loop on the same port (SO_REUSEPORT): the
+                // kernel spreads datagrams over them, so every core answers UDP in place.
+                for _ in group.makeIterator() {
+                    listeners.append(try UDPListener(host: host, port: actual, responder: responder, logger: logger))
                 }
                 bound.append((host, actual))
             }
         } catch {
             for c in channels { try? await c.close() }
+            for l in listeners { await l.stop() }
             throw error
         }
-        return DNSServer(boundAddresses: bound, channels: channels)
-    }
-
-    static func bindUDP(host: String, port: Int, responder: any DNSResponder,
-                        group: any EventLoopGroup, logger: Logger) async throws -> any Channel {
-        try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
-            // recvmmsg: 16 datagrams per read; the allocator must hold 16 maximum-size slots.
-            .channelOption(.datagramVectorReadMessageCount, value: 16)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 4096))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPHandler(responder: responder, logger: logger))
-                }
-            }
-            .bind(host: host, port: port).get()
+        for l in listeners { l.start(threads: 1) }
+        return DNSServer(boundAddresses: bound, channels: channels, udpListeners: listeners)
     }
 
     static func bindTCP(host: String, port: Int, configuration: DNSServerConfiguration,
@@ -103,5 +89,6 @@ public final class DNSServer: Sendable {
     /// Closes every listener.
     public func stop() async {
         for c in channels { try? await c.close() }
+        for l in udpListeners { await l.stop() }
     }
 }
