@@ -114,19 +114,20 @@ final class AnswerCache: Sendable {
 
     /// The cached reply for `key` if it is current in `snapshot`, with the query's ID patched in: one copy.
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
-        reply(for: key, generation: snapshot.generation) { snapshot }
-    }
-
-    /// The cached reply for `key` if it is current at `generation` (whose snapshot `snapshot`
-    /// gives, asked only when needed), with the query's ID patched in: one copy.
-    func reply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> ByteBuffer? {
-        guard Self.cacheable(length: key.query.readableBytes),
+        guard var hit = storedReply(for: key, generation: snapshot.generation, snapshot: { snapshot }),
               let id = key.query.getInteger(at: key.query.readerIndex, as: UInt16.self) else { return nil }
-        let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
-        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(generation, snapshot: snapshot) else { return nil }
-        var hit = entry.reply
         hit.setInteger(id, at: hit.readerIndex)  // copy-on-write: the stored reply stays as it was
         return hit
+    }
+
+    /// The cached reply for `key` as stored, if it is current at `generation` (whose snapshot
+    /// `snapshot` gives, asked only when needed): no copy, so its ID is that of the query it was
+    /// computed for, and the caller must put the query's ID in its first two bytes.
+    func storedReply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> ByteBuffer? {
+        guard Self.cacheable(length: key.query.readableBytes) else { return nil }
+        let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
+        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(generation, snapshot: snapshot) else { return nil }
+        return entry.reply
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).

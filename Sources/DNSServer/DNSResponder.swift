@@ -54,7 +54,9 @@ public protocol DNSResponder: Sendable {
     /// The UDP fast path: a reply already at hand for `query` (the datagram as received), or nil
     /// to take the general path through `respond(to:)`. It must give exactly what `respond(to:)`
     /// would, and only replies that need no per-client decision (no error reply, which is rate
-    /// capped per client network). The query stays a `ByteBuffer`: no copy unless it misses.
+    /// capped per client network). The query stays a `ByteBuffer`: no copy unless it misses. The
+    /// reply's first two bytes (the ID) may be another query's: the transport writes this query's
+    /// ID over them as it copies the reply out, so a hit costs no allocation.
     func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer?
 }
 

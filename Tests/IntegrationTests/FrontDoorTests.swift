@@ -176,6 +176,12 @@ enum UDPBurst {
     struct Failed: Error {}
 
     static func send(_ bytes: [UInt8], count: Int, to port: Int, quietMilliseconds: Int) throws -> Int {
+        try exchange(Array(repeating: bytes, count: count), to: port, quietMilliseconds: quietMilliseconds).count
+    }
+
+    /// Sends every datagram of `queries` from one socket without waiting, then returns the replies
+    /// that came, in arrival order, until none has come for `quietMilliseconds`.
+    static func exchange(_ queries: [[UInt8]], to port: Int, quietMilliseconds: Int) throws -> [[UInt8]] {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw Failed() }
         defer { close(fd) }
@@ -189,12 +195,18 @@ enum UDPBurst {
         guard connected == 0 else { throw Failed() }
         var timeout = timeval(tv_sec: quietMilliseconds / 1000, tv_usec: (quietMilliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        for _ in 0..<count {
+        var size: Int32 = 1 << 20  // room for every reply of the burst
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        for bytes in queries {
             guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failed() }
         }
-        var replies = 0
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while recv(fd, &buffer, buffer.count, 0) > 0 { replies += 1 }
+        var replies: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { break }
+            replies.append(Array(buffer[..<n]))
+        }
         return replies
     }
 }
