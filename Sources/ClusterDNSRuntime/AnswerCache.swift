@@ -13,62 +13,111 @@ import Glibc
 /// in the current snapshot, so answers are never stale, and churn in one Service leaves the
 /// cached answers of every other Service in place.
 ///
-/// Keys and replies are `ByteBuffer`s, so the UDP fast path looks a datagram up as NIO received
-/// it (hashed and compared in place) and answers with one copy of the stored reply (the ID patched).
+/// The UDP fast path looks a datagram up as received (hashed and compared in place) and copies the
+/// stored reply into the transport's send buffer with the query's ID written in: no allocation.
 final class AnswerCache: Sendable {
+    /// One cached reply, the query it answers and what it depends on, in one allocation of the
+    /// exact size (query bytes, then reply bytes, after the header): a ~100-byte answer costs
+    /// ~250 bytes in all, where two `ByteBuffer`s (each an object plus power-of-two storage) and
+    /// a wide table slot cost ~650.
+    final class Stored: ManagedBuffer<Stored.Header, UInt8>, @unchecked Sendable {
+        struct Header {
+            let queryLength: Int
+            let replyLength: Int
+            /// The generation it was computed under.
+            let generation: UInt64
+            /// For `.service` scope: the Service and its entry revision then (nil: absent).
+            let service: (key: ServiceKey, revision: UInt64?)?
+        }
+
+        /// A stored copy of `query` and `reply` (immutable from here on, hence `Sendable`).
+        static func make(query: [UInt8], reply: [UInt8], generation: UInt64,
+                         service: (key: ServiceKey, revision: UInt64?)?) -> Stored {
+            let buffer = create(minimumCapacity: query.count + reply.count) { _ in
+                Header(queryLength: query.count, replyLength: reply.count, generation: generation, service: service)
+            }
+            buffer.withUnsafeMutablePointerToElements { bytes in
+                query.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: query.count) }
+                reply.withUnsafeBufferPointer { (bytes + query.count).update(from: $0.baseAddress!, count: reply.count) }
+            }
+            return unsafeDowncast(buffer, to: Stored.self)
+        }
+
+        func withQuery<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            withUnsafeMutablePointers { h, bytes in body(UnsafeRawBufferPointer(start: bytes, count: h.pointee.queryLength)) }
+        }
+
+        func withReply<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            withUnsafeMutablePointers { h, bytes in
+                body(UnsafeRawBufferPointer(start: bytes + h.pointee.queryLength, count: h.pointee.replyLength))
+            }
+        }
+
+        /// Bytes it accounts for: header, bytes, table slot and allocation overhead, roughly.
+        var size: Int { header.queryLength + header.replyLength + 160 }
+
+        /// Whether recomputing under the snapshot of `current` would give the same reply; the
+        /// snapshot is fetched only for a Service-scoped entry from an older generation.
+        func isCurrent(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> Bool {
+            if header.generation == current { return true }
+            guard let service = header.service, header.generation < current else { return false }
+            return snapshot().services[service.key]?.revision == service.revision
+        }
+    }
+
     /// A query's bytes compared from byte 2 on, so the ID does not count, plus the transport and the
-    /// client's transfer right.
-    struct Key: Hashable, Sendable {
-        var query: ByteBuffer
-        var tcp: Bool
-        var transferAllowed: Bool
+    /// client's transfer right. A lookup key holds the query as received; a stored key, the entry.
+    struct Key: Hashable, @unchecked Sendable {
+        enum Query { case probe(ByteBuffer), stored(Stored) }
+        let query: Query
+        let tcp: Bool
+        let transferAllowed: Bool
         /// The hash of all of the above, computed once: a table probe that meets another key
         /// compares this first and does not have to read the other key's bytes.
         let hash: Int
 
+        /// A lookup key for a query as received.
         init(query: ByteBuffer, tcp: Bool, transferAllowed: Bool) {
-            self.query = query; self.tcp = tcp; self.transferAllowed = transferAllowed
+            self.query = .probe(query); self.tcp = tcp; self.transferAllowed = transferAllowed
+            hash = query.withUnsafeReadableBytes { Self.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
+        }
+
+        /// The key under which `stored` is kept.
+        init(stored: Stored, tcp: Bool, transferAllowed: Bool) {
+            query = .stored(stored); self.tcp = tcp; self.transferAllowed = transferAllowed
+            hash = stored.withQuery { Self.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
+        }
+
+        static func hash(_ bytes: UnsafeRawBufferPointer, tcp: Bool, transferAllowed: Bool) -> Int {
             var hasher = Hasher()
             hasher.combine(tcp)
             hasher.combine(transferAllowed)
-            query.withUnsafeReadableBytes { bytes in
-                if bytes.count > 2 { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[2...])) }
-            }
-            hash = hasher.finalize()
+            if bytes.count > 2 { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[2...])) }
+            return hasher.finalize()
         }
 
+        func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            switch query {
+            case .probe(let buffer): buffer.withUnsafeReadableBytes(body)
+            case .stored(let stored): stored.withQuery(body)
+            }
+        }
+
+        /// The query's length.
+        var length: Int { withBytes(\.count) }
+
         static func == (a: Key, b: Key) -> Bool {
-            guard a.hash == b.hash, a.tcp == b.tcp, a.transferAllowed == b.transferAllowed,
-                  a.query.readableBytes == b.query.readableBytes else { return false }
-            return a.query.withUnsafeReadableBytes { x in
-                b.query.withUnsafeReadableBytes { y in memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0 }
+            guard a.hash == b.hash, a.tcp == b.tcp, a.transferAllowed == b.transferAllowed else { return false }
+            return a.withBytes { x in
+                b.withBytes { y in x.count == y.count && (x.count <= 2 || memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0) }
             }
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
-    /// A stored reply and what it depends on.
-    struct Entry {
-        var reply: ByteBuffer
-        /// The generation it was computed under.
-        var generation: UInt64
-        /// For `.service` scope: the Service and its entry revision then (nil: absent).
-        var service: (key: ServiceKey, revision: UInt64?)?
-        /// Bytes it accounts for: key, reply, table slot and buffer headers, roughly.
-        var size = 0
-
-        /// Whether recomputing under the snapshot of `current` would give the same reply; the
-        /// snapshot is fetched only for a Service-scoped entry from an older generation.
-        func isCurrent(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> Bool {
-            if generation == current { return true }
-            guard let service, generation < current else { return false }
-            return snapshot().services[service.key]?.revision == service.revision
-        }
-    }
-
     struct Shard {
-        var entries: [Key: Entry] = [:]
+        var entries: [Key: Stored] = [:]
         var bytes = 0
         /// The generation of the last sweep.
         var sweptGeneration: UInt64 = 0
@@ -77,7 +126,8 @@ final class AnswerCache: Sendable {
         /// generations, and (`checkServices`) Service-scoped ones whose Service has changed.
         mutating func sweep(_ snapshot: ClusterSnapshot, checkServices: Bool) {
             entries = entries.filter { _, e in
-                e.generation == snapshot.generation || (e.service != nil && (!checkServices || e.isCurrent(snapshot.generation) { snapshot }))
+                e.header.generation == snapshot.generation
+                    || (e.header.service != nil && (!checkServices || e.isCurrent(snapshot.generation) { snapshot }))
             }
             bytes = entries.values.reduce(0) { $0 + $1.size }
         }
@@ -112,43 +162,52 @@ final class AnswerCache: Sendable {
     /// Whether a query of `length` bytes is worth caching (not too large, long enough to be one).
     static func cacheable(length: Int) -> Bool { length >= 12 && length <= 512 }
 
-    /// The cached reply for `key` if it is current in `snapshot`, with the query's ID patched in: one copy.
+    /// The cached reply for `key` if it is current in `snapshot`, with the query's ID in it (a copy).
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
-        guard var hit = storedReply(for: key, generation: snapshot.generation, snapshot: { snapshot }),
-              let id = key.query.getInteger(at: key.query.readerIndex, as: UInt16.self) else { return nil }
-        hit.setInteger(id, at: hit.readerIndex)  // copy-on-write: the stored reply stays as it was
-        return hit
+        guard let stored = entry(for: key, generation: snapshot.generation, snapshot: { snapshot }) else { return nil }
+        var reply = stored.withReply { ByteBuffer(bytes: $0) }
+        key.withBytes { reply.setBytes($0.prefix(2), at: reply.readerIndex) }
+        return reply
     }
 
-    /// The cached reply for `key` as stored, if it is current at `generation` (whose snapshot
-    /// `snapshot` gives, asked only when needed): no copy, so its ID is that of the query it was
-    /// computed for, and the caller must put the query's ID in its first two bytes.
-    func storedReply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> ByteBuffer? {
-        guard Self.cacheable(length: key.query.readableBytes) else { return nil }
+    /// Copies the cached reply for `key`, if it is current at `generation` (whose snapshot
+    /// `snapshot` gives, asked only when needed), into `out` with the query's ID in it; returns
+    /// its length, or nil (no current reply, or longer than `out`). No allocation.
+    func copyReply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot,
+                   into out: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let stored = entry(for: key, generation: generation, snapshot: snapshot) else { return nil }
+        return stored.withReply { reply -> Int? in
+            guard reply.count <= out.count, reply.count >= 2 else { return nil }
+            out.copyMemory(from: reply)
+            key.withBytes { query in out.baseAddress!.copyMemory(from: query.baseAddress!, byteCount: 2) }
+            return reply.count
+        }
+    }
+
+    private func entry(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> Stored? {
+        guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
-        guard let entry = shard.withLock({ $0.entries[key] }), entry.isCurrent(generation, snapshot: snapshot) else { return nil }
-        return entry.reply
+        guard let stored = shard.withLock({ $0.entries[key] }), stored.isCurrent(generation, snapshot: snapshot) else { return nil }
+        return stored
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
     func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
                snapshot: ClusterSnapshot, scope: ReplyScope) {
         guard Self.cacheable(length: query.count) else { return }
-        let allocator = ByteBufferAllocator()
-        let key = Key(query: allocator.buffer(bytes: query), tcp: tcp, transferAllowed: transferAllowed)
-        var entry = Entry(reply: allocator.buffer(bytes: reply), generation: snapshot.generation)
-        if case .service(let service) = scope {
-            entry.service = (service, snapshot.services[service]?.revision)
-        }
-        entry.size = query.count + reply.count + 96
+        var service: (key: ServiceKey, revision: UInt64?)?
+        if case .service(let key) = scope { service = (key, snapshot.services[key]?.revision) }
+        let stored = Stored.make(query: query, reply: reply, generation: snapshot.generation, service: service)
+        let key = Key(stored: stored, tcp: tcp, transferAllowed: transferAllowed)
+        let size = stored.size
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         shard.withLock { s in
-            if let old = s.entries[key], old.generation > entry.generation { return }  // a late writer
-            if entry.generation >= s.sweptGeneration + Self.sweepEvery {
+            if let old = s.entries[key], old.header.generation > snapshot.generation { return }  // a late writer
+            if snapshot.generation >= s.sweptGeneration + Self.sweepEvery {
                 s.sweep(snapshot, checkServices: false)
-                s.sweptGeneration = entry.generation
+                s.sweptGeneration = snapshot.generation
             }
-            if s.entries.count >= maxEntriesPerShard || s.bytes + entry.size > maxBytesPerShard {
+            if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {
                 // Full: drop what is stale, then, if still over three quarters, entries in table
                 // order (which follows the hash: a random choice) until under.
                 s.sweep(snapshot, checkServices: true)
@@ -156,8 +215,10 @@ final class AnswerCache: Sendable {
                     s.bytes -= s.entries.remove(at: s.entries.startIndex).value.size
                 }
             }
-            if let old = s.entries.updateValue(entry, forKey: key) { s.bytes -= old.size }
-            s.bytes += entry.size
+            // Replace the key too: the table keeps the key it first stored, which holds an old entry.
+            if let old = s.entries.removeValue(forKey: key) { s.bytes -= old.size }
+            s.entries[key] = stored
+            s.bytes += size
         }
     }
 }

@@ -162,9 +162,11 @@ public struct ClusterDNSService: Service {
     }
 
     /// Runs until SIGINT or SIGTERM.
-    /// Caps malloc's arenas first (a process-wide setting, so here and not in `ClusterDNSServer`).
+    /// Caps malloc's arenas first and lets memory trims drop start-up code pages (process-wide
+    /// settings, so here and not in `ClusterDNSServer`).
     public static func runUntilSignalled(_ configuration: Configuration, logger: Logger) async throws {
         Memory.limitArenas()
+        Memory.releasesCodePages.store(true, ordering: .relaxed)
         let group = ServiceGroup(
             services: [ClusterDNSService(configuration: configuration, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -62,17 +62,17 @@ public final class ClusterResponder: DNSResponder {
     }
 
     /// The UDP fast path: a reply cached under the current snapshot for these query bytes, when it
-    /// is neither an error reply (those are rate capped per client) nor anything but a plain answer.
-    /// UDP clients have no transfer right, so the key needs nothing about the client. The reply is
-    /// the stored one, ID not patched (the `DNSResponder` contract).
-    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
+    /// is neither an error reply (those are rate capped per client) nor anything but a plain answer,
+    /// copied into `reply` with the query's ID. UDP clients have no transfer right, so the key
+    /// needs nothing about the client.
+    public func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int? {
         guard readiness.isReady else { return nil }
         let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
         let store = store
-        guard let hit = cache.storedReply(for: key, generation: store.generation, snapshot: { store.snapshot }),
-              let flags = hit.getInteger(at: hit.readerIndex + 3, as: UInt8.self) else { return nil }
-        switch flags & 0x0F {
-        case 0, 3: return hit                                 // NOERROR, NXDOMAIN
+        guard let length = cache.copyReply(for: key, generation: store.generation, snapshot: { store.snapshot }, into: reply),
+              length >= 4 else { return nil }
+        switch reply[3] & 0x0F {
+        case 0, 3: return length                              // NOERROR, NXDOMAIN
         default: return nil
         }
     }

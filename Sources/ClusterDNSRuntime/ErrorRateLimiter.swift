@@ -75,5 +75,7 @@ public final class RateLimitedResponder: DNSResponder {
     }
 
     /// The inner fast path: it never holds an error reply, so there is nothing to cap.
-    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? { inner.cachedUDPReply(to: query) }
+    public func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int? {
+        inner.cachedUDPReply(to: query, into: reply)
+    }
 }

@@ -39,16 +39,14 @@ public final class MetricsResponder: DNSResponder {
     }
 
     /// Counts a fast-path hit exactly as `respond(to:)` counts the same query and reply.
-    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? {
+    public func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int? {
         let start = ContinuousClock.now
-        guard let reply = inner.cachedUDPReply(to: query) else { return nil }
+        guard let length = inner.cachedUDPReply(to: query, into: reply), length >= 4 else { return nil }
         let type = query.withUnsafeReadableBytes { Self.queryType($0) }
         metrics.countRequest(type: type, tcp: false)
-        reply.withUnsafeReadableBytes { header in
-            metrics.countResponse(rcode: header[3] & 0x0F, truncated: header[2] & 0x02 != 0,
-                                  duration: ContinuousClock.now - start)
-        }
-        return reply
+        metrics.countResponse(rcode: reply[3] & 0x0F, truncated: reply[2] & 0x02 != 0,
+                              duration: ContinuousClock.now - start)
+        return length
     }
 
     @inline(__always)

@@ -51,16 +51,15 @@ public protocol DNSResponder: Sendable {
     /// Builds the reply for one request.
     func respond(to request: DNSRequest) -> DNSReply
 
-    /// The UDP fast path: a reply already at hand for `query` (the datagram as received), or nil
-    /// to take the general path through `respond(to:)`. It must give exactly what `respond(to:)`
-    /// would, and only replies that need no per-client decision (no error reply, which is rate
-    /// capped per client network). The query stays a `ByteBuffer`: no copy unless it misses. The
-    /// reply's first two bytes (the ID) may be another query's: the transport writes this query's
-    /// ID over them as it copies the reply out, so a hit costs no allocation.
-    func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer?
+    /// The UDP fast path: a reply already at hand for `query` (the datagram as received), copied
+    /// into `reply` with the query's ID; returns its length, or nil to take the general path
+    /// through `respond(to:)`. It must give exactly what `respond(to:)` would, and only replies
+    /// that need no per-client decision (no error reply, which is rate capped per client
+    /// network). No copy of the query and no allocation: a hit is one copy into the send buffer.
+    func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int?
 }
 
 extension DNSResponder {
     /// No fast path: every query goes through `respond(to:)`.
-    public func cachedUDPReply(to query: ByteBuffer) -> ByteBuffer? { nil }
+    public func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int? { nil }
 }

@@ -116,22 +116,18 @@ final class UDPListener: @unchecked Sendable {
                 let nameLength = inMsgs[i].msg_hdr.msg_namelen
                 query.clear()
                 query.writeBytes(datagram)
-                var reply: ByteBuffer? = responder.cachedUDPReply(to: query)
-                let cached = reply != nil
-                if !cached {
-                    reply = answer(Array(datagram), from: names + i, length: nameLength)
-                }
-                guard var reply else { continue }
-                if reply.readableBytes > slot {
-                    if cached { reply.setBytes(datagram.prefix(2), at: reply.readerIndex) }
-                    send(reply, to: names + i, length: nameLength)
-                    continue
-                }
                 let out = outData + replies * slot
-                reply.withUnsafeReadableBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                // A cached reply carries the ID of the query it was computed for: this query's goes in.
-                if cached { out.copyMemory(from: datagram.baseAddress!, byteCount: 2) }
-                outVecs[replies] = iovec(iov_base: out, iov_len: reply.readableBytes)
+                var length = responder.cachedUDPReply(to: query, into: UnsafeMutableRawBufferPointer(start: out, count: slot))
+                if length == nil {
+                    guard let reply = answer(Array(datagram), from: names + i, length: nameLength) else { continue }
+                    if reply.readableBytes > slot {
+                        send(reply, to: names + i, length: nameLength)
+                        continue
+                    }
+                    reply.withUnsafeReadableBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    length = reply.readableBytes
+                }
+                outVecs[replies] = iovec(iov_base: out, iov_len: length!)
                 outMsgs[replies] = cdatagram_mmsghdr()
                 outMsgs[replies].msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
                 outMsgs[replies].msg_hdr.msg_namelen = nameLength
