@@ -18,9 +18,10 @@ import Logging
 final class UDPListener: @unchecked Sendable {
     /// Datagrams read per `recvmmsg`.
     static let batch = 32
-    /// Bytes of one receive slot: a query longer than this is truncated by the kernel (and then
-    /// malformed, so answered FORMERR or dropped). Also the size of one send slot; longer
-    /// replies go out with `sendto` on their own.
+    /// Bytes of one receive slot: the kernel cuts a longer datagram to this, and the cut message
+    /// is read as it is (as NIO's vector reads did: a valid question followed by 60 KB of zeros is
+    /// answered, reliability §4 case 47). Also the size of one send slot; longer replies go out
+    /// with `sendto` on their own.
     static let slot = 4096
 
     /// The bound port (the chosen one when asked for port 0).
@@ -137,7 +138,7 @@ final class UDPListener: @unchecked Sendable {
             }
             var sent = 0
             while sent < replies {
-                let r = cdatagram_sendmmsg(fd, outMsgs + sent, UInt32(replies - sent), 0)
+                let r = cdatagram_sendmmsg(fd, outMsgs + sent, UInt32(replies - sent), Int32(MSG_NOSIGNAL))
                 if r > 0 { sent += Int(r) } else if errno == EINTR { continue } else { sent += 1 }  // skip the one that failed
             }
         }
@@ -170,7 +171,7 @@ final class UDPListener: @unchecked Sendable {
             guard !isClosed else { return }
             reply.withUnsafeReadableBytes { bytes in
                 name.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    _ = sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0, length)
+                    _ = sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), $0, length)
                 }
             }
         }
