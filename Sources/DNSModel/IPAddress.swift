@@ -45,8 +45,8 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
 
 /// An IPv6 address (RFC 4291), sixteen octets in network order.
 public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// Octets 0–7 (`high`) and 8–15 (`low`) as big-endian numbers: an address is two words, not a heap array, so
-    /// comparing, hashing and copying one never allocates or reference-counts.
+    /// Octets 0–7 (`high`) and 8–15 (`low`) as big-endian numbers: an address is two words, not
+    /// a heap array, so comparing, hashing and copying one never allocates or reference-counts.
     public let high: UInt64, low: UInt64
 
     /// Wraps sixteen octets; traps on any other count.
