@@ -229,11 +229,13 @@ struct ClusterState {
         }
     }
 
+    /// Takes the pod out of the label index (under its case-folded key, as it was put in).
     private mutating func unindexLabels(_ p: KubePod) {
+        let key = NamespacedName(namespace: p.namespace, name: p.name)
         for (k, v) in p.labels {
             let pair = LabelPair(key: k, value: v)
-            podLabels[p.namespace]?[pair]?.remove(p.name)
-            if podLabels[p.namespace]?[pair]?.isEmpty == true { podLabels[p.namespace]?[pair] = nil }
+            podLabels[key.namespace]?[pair]?.remove(key.name)
+            if podLabels[key.namespace]?[pair]?.isEmpty == true { podLabels[key.namespace]?[pair] = nil }
         }
     }
 
