@@ -45,8 +45,8 @@ public enum DNSReply: Sendable {
     case stream([[UInt8]])
 }
 
-/// Answers queries. Called on the event loop that received the query, so it must not block;
-/// anything slow goes in a `.deferred` reply.
+/// Answers queries. Called on the thread that received the query (a UDP listener thread, or the
+/// TCP connection's event loop), so it must not block; anything slow goes in a `.deferred` reply.
 public protocol DNSResponder: Sendable {
     /// Builds the reply for one request.
     func respond(to request: DNSRequest) -> DNSReply
