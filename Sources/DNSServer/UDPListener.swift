@@ -72,9 +72,14 @@ final class UDPListener: @unchecked Sendable {
         }
     }
 
-    /// Stops reading, waits for the threads, and closes the socket.
+    /// Stops reading, waits for the threads, and closes the socket. Only the first call does
+    /// anything (a second close could hit a descriptor reused meanwhile).
     func stop() async {
-        closed.withLockedValue { $0 = true }
+        let wasClosed = closed.withLockedValue { isClosed in
+            defer { isClosed = true }
+            return isClosed
+        }
+        guard !wasClosed else { return }
         shutdown(fd, Int32(SHUT_RDWR))  // wakes threads blocked in recvmmsg (they see 0 or an error)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             finished.notify(queue: .global()) { done.resume() }
