@@ -83,7 +83,7 @@ let package = Package(
         ], path: "Fuzz/FuzzTCP"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
-        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel"]),
+        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel", "TestSupport"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
         .target(name: "KubernetesSource", dependencies: [
             "ClusterModel",

@@ -105,17 +105,20 @@ final class UDPListener: @unchecked Sendable {
         }
         // One reusable buffer for the fast path's lookup key: refilled per datagram, never reallocated.
         var query = ByteBufferAllocator().buffer(capacity: slot)
+        // The receive headers point at fixed slots: set once; the kernel rewrites only the lengths.
+        for i in 0..<n {
+            inVecs[i] = iovec(iov_base: inData + i * slot, iov_len: slot)
+            inMsgs[i] = cdatagram_mmsghdr()
+            inMsgs[i].msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
+            inMsgs[i].msg_hdr.msg_iov = inVecs + i
+            inMsgs[i].msg_hdr.msg_iovlen = 1
+        }
+        var used = n  // headers whose address length the last receive overwrote
         while !isClosed {
-            for i in 0..<n {
-                inVecs[i] = iovec(iov_base: inData + i * slot, iov_len: slot)
-                inMsgs[i] = cdatagram_mmsghdr()
-                inMsgs[i].msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
-                inMsgs[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                inMsgs[i].msg_hdr.msg_iov = inVecs + i
-                inMsgs[i].msg_hdr.msg_iovlen = 1
-            }
+            for i in 0..<used { inMsgs[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size) }
             let received = cdatagram_recvmmsg(fd, inMsgs, UInt32(n), cdatagram_waitforone())
-            if received <= 0 { continue }  // timeout, EINTR, or shutdown (the loop condition decides)
+            if received <= 0 { used = 0; continue }  // timeout, EINTR, or shutdown (the loop condition decides)
+            used = Int(received)
             var replies = 0
             for i in 0..<Int(received) {
                 let datagram = UnsafeRawBufferPointer(start: inData + i * slot, count: Int(inMsgs[i].msg_len))

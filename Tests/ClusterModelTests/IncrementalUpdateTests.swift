@@ -1,21 +1,11 @@
 import ClusterModel
 import DNSModel
+import TestSupport
 import Testing
 
 /// A pod change patches its services' endpoint lists and the address index instead of
 /// recomputing them; these tests check the patched store against one built from scratch.
 @Suite struct IncrementalUpdateTests {
-    /// A deterministic generator (SplitMix64), so a failure can be replayed from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Services over overlapping label sets: headless and ClusterIP, named and numbered target
     /// ports, one with publishNotReadyAddresses, one fed by an Endpoints object (pods must not count).
@@ -74,7 +64,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func randomPodChurnMatchesARebuild(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix(seed: seed)
         let store = ClusterStore()
         store.apply(Self.services.map { .upsert($0) })
         for _ in 0..<60 {
