@@ -1,16 +1,5 @@
 import DNSModel
 
-/// One endpoint of one Service, as found by address (for PTR answers, spec A3.5, C7).
-public struct ServiceEndpoint: Sendable, Hashable {
-    /// The Service.
-    public let service: ServiceKey
-    /// The endpoint.
-    public let endpoint: Endpoint
-
-    /// Builds a reference.
-    public init(service: ServiceKey, endpoint: Endpoint) { self.service = service; self.endpoint = endpoint }
-}
-
 /// An immutable view of the cluster at one generation. Cheap to share: readers hold a reference.
 public final class ClusterSnapshot: Sendable {
     /// Increments by one with every published change.
@@ -19,8 +8,9 @@ public final class ClusterSnapshot: Sendable {
     public let services: ShardedDictionary<ServiceKey, ServiceEntry>
     /// Namespaces that exist: every Namespace object, every namespace some object lives in, and `default`.
     public let namespaces: Set<String>
-    /// Ready endpoints by address, for reverse lookups.
-    public let endpointsByIP: ShardedDictionary<IPAddress, [ServiceEndpoint]>
+    /// The Services with a ready endpoint at each address (once per such endpoint), for reverse
+    /// lookups (spec A3.5, C7); the endpoints themselves are in `services`.
+    public let endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>
     /// Services by cluster IP, for reverse lookups (spec A2.4, A2.5).
     public let servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>
     /// Pods by IP: pods with an IP that are not terminating and not Succeeded, Failed or Unknown
@@ -36,7 +26,7 @@ public final class ClusterSnapshot: Sendable {
     public let namespaceObjects: [String: KubeNamespace]
 
     init(generation: UInt64, services: ShardedDictionary<ServiceKey, ServiceEntry>, namespaces: Set<String>,
-         endpointsByIP: ShardedDictionary<IPAddress, [ServiceEndpoint]>,
+         endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>,
          servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>,
          podsByIP: ShardedDictionary<IPAddress, [NamespacedName]>,
          pods: ShardedDictionary<NamespacedName, KubePod>,
@@ -73,7 +63,7 @@ public final class ClusterSnapshot: Sendable {
     /// The services with a ready endpoint at `ip`, each once, sorted (so the answer does not
     /// depend on the order in which changes reached the index).
     public func services(withEndpointIP ip: IPAddress) -> [ServiceKey] {
-        Set((endpointsByIP[ip] ?? []).map(\.service)).sorted()
+        Set(endpointsByIP[ip] ?? []).sorted()
     }
 
     /// How many objects of a kind are stored.

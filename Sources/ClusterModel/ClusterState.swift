@@ -16,7 +16,7 @@ struct ClusterState {
     var slices = ShardedDictionary<NamespacedName, KubeEndpointSlice>()
     var namespaceObjects: [String: KubeNamespace] = [:]
     var namespaces: Set<String> = ["default"]
-    var endpointsByIP = ShardedDictionary<IPAddress, [ServiceEndpoint]>()
+    var endpointsByIP = ShardedDictionary<IPAddress, [ServiceKey]>()
     var servicesByClusterIP = ShardedDictionary<IPAddress, [ServiceKey]>()
     var podsByIP = ShardedDictionary<IPAddress, [NamespacedName]>()
 
@@ -219,13 +219,14 @@ struct ClusterState {
     }
 
     private mutating func index(_ e: Endpoint, of key: ServiceKey) {
-        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(ServiceEndpoint(service: key, endpoint: e)) }
+        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { $0.append(key) }
     }
 
+    /// Removes one mention of the Service at the endpoint's address (a Service with two endpoints
+    /// at one address, e.g. two Endpoints subsets, is mentioned twice).
     private mutating func unindex(_ e: Endpoint, of key: ServiceKey) {
-        let ref = ServiceEndpoint(service: key, endpoint: e)
         endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { list in
-            if let i = list.firstIndex(of: ref) { list.remove(at: i) }
+            if let i = list.firstIndex(of: key) { list.remove(at: i) }
         }
     }
 

@@ -29,24 +29,28 @@ public final class ClusterStore: Sendable {
 
     private struct Writer {
         var state = ClusterState()
-        /// Last writer of each object, for sources other than `apiSource`.
-        var origins: [ObjectKey: String] = [:]
-        /// Objects whose last writer is each source (other than `apiSource`).
+        /// Objects whose last writer is each source (other than `apiSource`). An object is in at
+        /// most one set; there is no reverse map (it cost ~170 bytes per object), as sources are few
+        /// and a write almost always comes from the source that already holds the object.
         var sourceObjects: [String: Set<ObjectKey>] = [:]
 
-        mutating func setOrigin(_ key: ObjectKey, _ source: String?) {
-            let old = origins[key]
-            if old == source || (old == nil && source == ClusterStore.apiSource) { return }  // unchanged
+        /// The source holding `key`, looking in `likely`'s set first.
+        func origin(of key: ObjectKey, likely: String) -> String? {
+            if sourceObjects[likely]?.contains(key) == true { return likely }
+            return sourceObjects.first { $0.key != likely && $0.value.contains(key) }?.key
+        }
+
+        /// Records `source` (nil: none, as for a deleted object) as the last writer of `key`, on
+        /// behalf of `writer`; `apiSource` is not recorded.
+        mutating func setOrigin(_ key: ObjectKey, _ source: String?, writer: String) {
+            let new = source == ClusterStore.apiSource ? nil : source
+            let old = origin(of: key, likely: writer)
+            guard old != new else { return }
             if let old {
                 sourceObjects[old]?.remove(key)
                 if sourceObjects[old]?.isEmpty == true { sourceObjects[old] = nil }
             }
-            if let source, source != ClusterStore.apiSource {
-                origins[key] = source
-                sourceObjects[source, default: []].insert(key)
-            } else {
-                origins[key] = nil
-            }
+            if let new { sourceObjects[new, default: []].insert(key) }
         }
     }
 
@@ -85,10 +89,10 @@ public final class ClusterStore: Sendable {
                 switch change {
                 case .upsert(let object):
                     changed = w.state.upsert(object) || changed
-                    w.setOrigin(object.key, source)
+                    w.setOrigin(object.key, source, writer: source)
                 case .delete(let key):
                     changed = w.state.remove(key) || changed
-                    w.setOrigin(key, nil)
+                    w.setOrigin(key, nil, writer: source)
                 }
             }
             return publish(&w.state, changed: changed)
@@ -107,11 +111,11 @@ public final class ClusterStore: Sendable {
             let keep = Set(objects.map(\.key))
             for key in w.sourceObjects[source] ?? [] where !keep.contains(key) {
                 changed = w.state.remove(key) || changed
-                w.setOrigin(key, nil)
+                w.setOrigin(key, nil, writer: source)
             }
             for object in objects {
                 changed = w.state.upsert(object) || changed
-                w.setOrigin(object.key, source)
+                w.setOrigin(object.key, source, writer: source)
             }
             return publish(&w.state, changed: changed)
         }

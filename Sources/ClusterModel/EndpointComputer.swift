@@ -32,7 +32,8 @@ enum EndpointComputer {
         let isChanged = { (e: Endpoint) in e.targetPod.map(changed.contains) ?? false }
         ready.removeAll(where: isChanged)
         notReady.removeAll(where: isChanged)
-        for e in fromPods(current, service: entry.service) {
+        let shared = (ready.first ?? notReady.first)?.ports
+        for e in fromPods(current, service: entry.service, sharing: shared) {
             if e.ready { insert(e, into: &ready) } else { insert(e, into: &notReady) }
         }
         return ServiceEntry(service: entry.service, readyEndpoints: ready, notReadyEndpoints: notReady, source: .pods)
@@ -103,14 +104,18 @@ enum EndpointComputer {
     /// (kubernetes `pkg/controller/endpointslice`, `endpointslice/utils.go` `podToEndpoint`,
     /// `ShouldPodBeInEndpoints`): terminal pods and pods without an IP are left out; terminating
     /// pods stay but are not ready; ready = publishNotReadyAddresses || (Ready && !terminating).
-    static func fromPods(_ pods: [KubePod], service: KubeService) -> [Endpoint] {
+    /// Equal port lists share one array (`shared` seeds it), as the pods of one workload resolve
+    /// the service's ports alike.
+    static func fromPods(_ pods: [KubePod], service: KubeService, sharing shared: [EndpointPort]? = nil) -> [Endpoint] {
         var out: [Endpoint] = []
+        var shared = shared
         for pod in pods {
             if pod.phase?.isTerminal == true || pod.podIPs.isEmpty { continue }
             let ready = service.publishNotReadyAddresses || (pod.ready && !pod.isTerminating)
             // Hostname only when the pod's subdomain is this service (spec A6.1).
             let hostname = pod.subdomain == service.name && pod.namespace == service.namespace ? pod.hostname : nil
-            let ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
+            var ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
+            if ports == shared { ports = shared! } else { shared = ports }
             for ip in pod.podIPs {
                 out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports))
             }

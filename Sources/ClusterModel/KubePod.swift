@@ -118,9 +118,10 @@ public struct KubePod: Sendable, Hashable, Codable {
             let conditions = try status.optional([Condition].self, "conditions") ?? []
             ready = conditions.contains { $0.type == "Ready" && $0.status == "True" }
         }
-        self.init(name: meta.name, namespace: meta.namespace, labels: meta.labels,
+        let interner = decoder.interner
+        self.init(name: meta.name, namespace: meta.namespace, labels: interner?.intern(meta.labels) ?? meta.labels,
                   deletionTimestamp: meta.deletionTimestamp, hostname: hostname, subdomain: subdomain,
-                  ports: ports, podIPs: ips, phase: phase, ready: ready)
+                  ports: interner?.intern(ports) ?? ports, podIPs: ips, phase: phase, ready: ready)
     }
 
     /// Encodes as a core/v1 Pod object (all ports under one container named `main`).

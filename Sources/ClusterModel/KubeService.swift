@@ -135,10 +135,12 @@ public struct KubeService: Sendable, Hashable, Codable {
                 throw spec.invalid("externalName", "is required for type ExternalName and must be a DNS name")
             }
         }
+        let ports = try spec?.optional([Port].self, "ports") ?? []
+        let interner = decoder.interner
         self.init(
-            name: meta.name, namespace: meta.namespace, labels: meta.labels, type: type,
+            name: meta.name, namespace: meta.namespace, labels: interner?.intern(meta.labels) ?? meta.labels, type: type,
             clusterIP: clusterIP, clusterIPs: clusterIPs,
-            ports: try spec?.optional([Port].self, "ports") ?? [],
+            ports: interner?.intern(ports) ?? ports,
             selector: try spec?.optional([String: String].self, "selector"),
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
             externalName: externalName)

@@ -46,7 +46,9 @@ public enum ManifestDecoder {
             throw ManifestError(source: source, document: 0, field: "", message: "JSON nesting is deeper than \(limits.maxDepth) levels")
         }
         do {
-            let doc = try JSONDecoder().decode(ManifestDocument.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.userInfo = ValueInterner.userInfo()
+            let doc = try decoder.decode(ManifestDocument.self, from: data)
             return ManifestContents(objects: doc.objects, skippedKinds: doc.skipped)
         } catch let error as DecodingError {
             if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty, let underlying = ctx.underlyingError {
@@ -70,6 +72,7 @@ public enum ManifestDecoder {
         do {
             let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .utf8)
             let decoder = YAMLDecoder()
+            let interning: [CodingUserInfoKey: Any] = [.valueInterner: ValueInterner()]
             while let node = try parser.nextRoot() {
                 defer { document += 1 }
                 if case .scalar(let s) = node, s.string.isEmpty || node.null != nil { continue }
@@ -77,7 +80,7 @@ public enum ManifestDecoder {
                     throw ManifestError(source: source, document: document, field: "", message: problem)
                 }
                 do {
-                    let doc = try decoder.decode(ManifestDocument.self, from: node)
+                    let doc = try decoder.decode(ManifestDocument.self, from: node, userInfo: interning)
                     contents.objects += doc.objects
                     contents.skippedKinds += doc.skipped
                 } catch let error as DecodingError {

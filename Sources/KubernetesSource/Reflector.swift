@@ -119,7 +119,7 @@ final class Reflector: Sendable {
 
     func decoder() -> JSONDecoder {
         let d = JSONDecoder()
-        d.userInfo[.kubeKind] = resource.kind.rawValue
+        d.userInfo = ValueInterner.userInfo([.kubeKind: resource.kind.rawValue])
         return d
     }
 
