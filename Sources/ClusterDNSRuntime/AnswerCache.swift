@@ -22,19 +22,26 @@ final class AnswerCache: Sendable {
     /// a wide table slot cost ~650.
     final class Stored: ManagedBuffer<Stored.Header, UInt8>, @unchecked Sendable {
         struct Header {
-            let queryLength: Int
-            let replyLength: Int
+            /// `Key.hash` of the query, under which the entry is filed.
+            let hash: Int
+            let queryLength: UInt16
+            let replyLength: UInt16
+            let tcp: Bool
+            let transferAllowed: Bool
             /// The generation it was computed under.
             let generation: UInt64
             /// For `.service` scope: the Service and its entry revision then (nil: absent).
             let service: (key: ServiceKey, revision: UInt64?)?
         }
 
-        /// A stored copy of `query` and `reply` (immutable from here on, hence `Sendable`).
-        static func make(query: [UInt8], reply: [UInt8], generation: UInt64,
+        /// A stored copy of `query` and `reply` (immutable from here on, hence `Sendable`); both
+        /// at most 65,535 bytes (a DNS message).
+        static func make(query: [UInt8], reply: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64,
                          service: (key: ServiceKey, revision: UInt64?)?) -> Stored {
+            let hash = query.withUnsafeBytes { Key.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
             let buffer = create(minimumCapacity: query.count + reply.count) { _ in
-                Header(queryLength: query.count, replyLength: reply.count, generation: generation, service: service)
+                Header(hash: hash, queryLength: UInt16(query.count), replyLength: UInt16(reply.count), tcp: tcp,
+                       transferAllowed: transferAllowed, generation: generation, service: service)
             }
             buffer.withUnsafeMutablePointerToElements { bytes in
                 query.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: query.count) }
@@ -44,17 +51,17 @@ final class AnswerCache: Sendable {
         }
 
         func withQuery<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-            withUnsafeMutablePointers { h, bytes in body(UnsafeRawBufferPointer(start: bytes, count: h.pointee.queryLength)) }
+            withUnsafeMutablePointers { h, bytes in body(UnsafeRawBufferPointer(start: bytes, count: Int(h.pointee.queryLength))) }
         }
 
         func withReply<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
             withUnsafeMutablePointers { h, bytes in
-                body(UnsafeRawBufferPointer(start: bytes + h.pointee.queryLength, count: h.pointee.replyLength))
+                body(UnsafeRawBufferPointer(start: bytes + Int(h.pointee.queryLength), count: Int(h.pointee.replyLength)))
             }
         }
 
         /// Bytes it accounts for: header, bytes, table slot and allocation overhead, roughly.
-        var size: Int { header.queryLength + header.replyLength + 160 }
+        var size: Int { Int(header.queryLength) + Int(header.replyLength) + 120 }
 
         /// Whether recomputing under the snapshot of `current` would give the same reply; the
         /// snapshot is fetched only for a Service-scoped entry from an older generation.
@@ -65,27 +72,19 @@ final class AnswerCache: Sendable {
         }
     }
 
-    /// A query's bytes compared from byte 2 on, so the ID does not count, plus the transport and the
-    /// client's transfer right. A lookup key holds the query as received; a stored key, the entry.
-    struct Key: Hashable, @unchecked Sendable {
-        enum Query { case probe(ByteBuffer), stored(Stored) }
-        let query: Query
+    /// A query as received, to look up: its bytes compared from byte 2 on, so the ID does not
+    /// count, plus the transport and the client's transfer right.
+    struct Key {
+        let query: ByteBuffer
         let tcp: Bool
         let transferAllowed: Bool
-        /// The hash of all of the above, computed once: a table probe that meets another key
-        /// compares this first and does not have to read the other key's bytes.
+        /// The hash of all of the above, computed once; the table files entries under it.
         let hash: Int
 
         /// A lookup key for a query as received.
         init(query: ByteBuffer, tcp: Bool, transferAllowed: Bool) {
-            self.query = .probe(query); self.tcp = tcp; self.transferAllowed = transferAllowed
+            self.query = query; self.tcp = tcp; self.transferAllowed = transferAllowed
             hash = query.withUnsafeReadableBytes { Self.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
-        }
-
-        /// The key under which `stored` is kept.
-        init(stored: Stored, tcp: Bool, transferAllowed: Bool) {
-            query = .stored(stored); self.tcp = tcp; self.transferAllowed = transferAllowed
-            hash = stored.withQuery { Self.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
         }
 
         static func hash(_ bytes: UnsafeRawBufferPointer, tcp: Bool, transferAllowed: Bool) -> Int {
@@ -96,28 +95,27 @@ final class AnswerCache: Sendable {
             return hasher.finalize()
         }
 
-        func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-            switch query {
-            case .probe(let buffer): buffer.withUnsafeReadableBytes(body)
-            case .stored(let stored): stored.withQuery(body)
-            }
-        }
-
         /// The query's length.
-        var length: Int { withBytes(\.count) }
+        var length: Int { query.readableBytes }
 
-        static func == (a: Key, b: Key) -> Bool {
-            guard a.hash == b.hash, a.tcp == b.tcp, a.transferAllowed == b.transferAllowed else { return false }
-            return a.withBytes { x in
-                b.withBytes { y in x.count == y.count && (x.count <= 2 || memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0) }
+        /// Whether `stored` answers this query (same bytes after the ID, transport and right).
+        func matches(_ stored: Stored) -> Bool {
+            let h = stored.header
+            guard h.hash == hash, h.tcp == tcp, h.transferAllowed == transferAllowed else { return false }
+            return query.withUnsafeReadableBytes { x in
+                stored.withQuery { y in
+                    x.count == y.count && (x.count <= 2 || memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0)
+                }
             }
         }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     struct Shard {
-        var entries: [Key: Stored] = [:]
+        /// Entries by `Key.hash`: a slot is 16 bytes (a key holding the query would be ~50). Two
+        /// queries with one 64-bit hash (seeded per process, so not chosen by a client) share a
+        /// slot: the later replaces the earlier, and a lookup checks the bytes, so a collision
+        /// costs a miss, never a wrong answer.
+        var entries: [Int: Stored] = [:]
         var bytes = 0
         /// The generation of the last sweep.
         var sweptGeneration: UInt64 = 0
@@ -166,7 +164,7 @@ final class AnswerCache: Sendable {
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
         guard let stored = entry(for: key, generation: snapshot.generation, snapshot: { snapshot }) else { return nil }
         var reply = stored.withReply { ByteBuffer(bytes: $0) }
-        key.withBytes { reply.setBytes($0.prefix(2), at: reply.readerIndex) }
+        key.query.withUnsafeReadableBytes { reply.setBytes($0.prefix(2), at: reply.readerIndex) }
         return reply
     }
 
@@ -179,7 +177,7 @@ final class AnswerCache: Sendable {
         return stored.withReply { reply -> Int? in
             guard reply.count <= out.count, reply.count >= 2 else { return nil }
             out.copyMemory(from: reply)
-            key.withBytes { query in out.baseAddress!.copyMemory(from: query.baseAddress!, byteCount: 2) }
+            key.query.withUnsafeReadableBytes { query in out.baseAddress!.copyMemory(from: query.baseAddress!, byteCount: 2) }
             return reply.count
         }
     }
@@ -187,22 +185,24 @@ final class AnswerCache: Sendable {
     private func entry(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> Stored? {
         guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
-        guard let stored = shard.withLock({ $0.entries[key] }), stored.isCurrent(generation, snapshot: snapshot) else { return nil }
+        guard let stored = shard.withLock({ $0.entries[key.hash] }), key.matches(stored),
+              stored.isCurrent(generation, snapshot: snapshot) else { return nil }
         return stored
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
     func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
                snapshot: ClusterSnapshot, scope: ReplyScope) {
-        guard Self.cacheable(length: query.count) else { return }
+        guard Self.cacheable(length: query.count), reply.count <= Int(UInt16.max) else { return }
         var service: (key: ServiceKey, revision: UInt64?)?
         if case .service(let key) = scope { service = (key, snapshot.services[key]?.revision) }
-        let stored = Stored.make(query: query, reply: reply, generation: snapshot.generation, service: service)
-        let key = Key(stored: stored, tcp: tcp, transferAllowed: transferAllowed)
+        let stored = Stored.make(query: query, reply: reply, tcp: tcp, transferAllowed: transferAllowed,
+                                 generation: snapshot.generation, service: service)
+        let hash = stored.header.hash
         let size = stored.size
-        let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
+        let shard = shards[Int(UInt(bitPattern: hash) % UInt(shards.count))]
         shard.withLock { s in
-            if let old = s.entries[key], old.header.generation > snapshot.generation { return }  // a late writer
+            if let old = s.entries[hash], old.header.generation > snapshot.generation { return }  // a late writer
             if snapshot.generation >= s.sweptGeneration + Self.sweepEvery {
                 s.sweep(snapshot, checkServices: false)
                 s.sweptGeneration = snapshot.generation
@@ -215,9 +215,7 @@ final class AnswerCache: Sendable {
                     s.bytes -= s.entries.remove(at: s.entries.startIndex).value.size
                 }
             }
-            // Replace the key too: the table keeps the key it first stored, which holds an old entry.
-            if let old = s.entries.removeValue(forKey: key) { s.bytes -= old.size }
-            s.entries[key] = stored
+            if let old = s.entries.updateValue(stored, forKey: hash) { s.bytes -= old.size }
             s.bytes += size
         }
     }
