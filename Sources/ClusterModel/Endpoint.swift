@@ -70,14 +70,24 @@ public enum EndpointSource: String, Sendable, Hashable {
 
 /// A Service and its endpoints.
 public struct ServiceEntry: Sendable, Hashable {
+    /// What `==` compares, behind one reference (`Box`).
+    struct Contents: Sendable, Hashable {
+        let service: KubeService
+        let readyEndpoints: [Endpoint]
+        let notReadyEndpoints: [Endpoint]
+        let source: EndpointSource
+    }
+
+    private let contents: Box<Contents>
+
     /// The Service.
-    public let service: KubeService
+    public var service: KubeService { contents.value.service }
     /// The endpoints DNS serves, sorted by address.
-    public let readyEndpoints: [Endpoint]
+    public var readyEndpoints: [Endpoint] { contents.value.readyEndpoints }
     /// The endpoints that exist but are not ready (kept so tooling can say why an address is missing).
-    public let notReadyEndpoints: [Endpoint]
+    public var notReadyEndpoints: [Endpoint] { contents.value.notReadyEndpoints }
     /// Where the endpoints came from.
-    public let source: EndpointSource
+    public var source: EndpointSource { contents.value.source }
     /// A number the store gives the entry each time the entry (Service or endpoints) changes,
     /// unique across the store's life: equal revisions mean an equal entry, so an answer
     /// cache can keep an answer about this Service across snapshots that did not touch it.
@@ -86,8 +96,7 @@ public struct ServiceEntry: Sendable, Hashable {
 
     /// Builds an entry.
     public init(service: KubeService, readyEndpoints: [Endpoint] = [], notReadyEndpoints: [Endpoint] = [], source: EndpointSource = .none) {
-        self.service = service; self.readyEndpoints = readyEndpoints
-        self.notReadyEndpoints = notReadyEndpoints; self.source = source
+        contents = Box(Contents(service: service, readyEndpoints: readyEndpoints, notReadyEndpoints: notReadyEndpoints, source: source))
     }
 
     /// All endpoints, ready ones first.
@@ -98,15 +107,9 @@ public struct ServiceEntry: Sendable, Hashable {
 
     /// Equal Service and endpoints (the revision does not count).
     public static func == (a: ServiceEntry, b: ServiceEntry) -> Bool {
-        a.service == b.service && a.readyEndpoints == b.readyEndpoints
-            && a.notReadyEndpoints == b.notReadyEndpoints && a.source == b.source
+        a.contents === b.contents || a.contents.value == b.contents.value
     }
 
     /// Hashes what `==` compares.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(service)
-        hasher.combine(readyEndpoints)
-        hasher.combine(notReadyEndpoints)
-        hasher.combine(source)
-    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(contents.value) }
 }

@@ -50,35 +50,56 @@ public struct KubePod: Sendable, Hashable, Codable {
         }
     }
 
+    /// The pod's fields, behind one reference (`Box`).
+    struct Fields: Sendable, Hashable {
+        let name: String
+        let namespace: String
+        let labels: [String: String]
+        let deletionTimestamp: String?
+        let hostname: String?
+        let subdomain: String?
+        let ports: [ContainerPort]
+        let podIPs: [IPAddress]
+        let phase: Phase?
+        let ready: Bool
+    }
+
+    private let fields: Box<Fields>
+
     /// `metadata.name`.
-    public let name: String
+    public var name: String { fields.value.name }
     /// `metadata.namespace`; `default` when absent.
-    public let namespace: String
+    public var namespace: String { fields.value.namespace }
     /// `metadata.labels`, matched against Service selectors.
-    public let labels: [String: String]
+    public var labels: [String: String] { fields.value.labels }
     /// `metadata.deletionTimestamp` as given; set means the pod is terminating.
-    public let deletionTimestamp: String?
+    public var deletionTimestamp: String? { fields.value.deletionTimestamp }
     /// `spec.hostname`.
-    public let hostname: String?
+    public var hostname: String? { fields.value.hostname }
     /// `spec.subdomain`: the headless service that gives the pod a DNS name (spec A6.1).
-    public let subdomain: String?
+    public var subdomain: String? { fields.value.subdomain }
     /// All `spec.containers[].ports[]`, flattened in order.
-    public let ports: [ContainerPort]
+    public var ports: [ContainerPort] { fields.value.ports }
     /// `status.podIPs` (or `status.podIP` when `podIPs` is absent).
-    public let podIPs: [IPAddress]
+    public var podIPs: [IPAddress] { fields.value.podIPs }
     /// `status.phase`.
-    public let phase: Phase?
+    public var phase: Phase? { fields.value.phase }
     /// The `Ready` condition has status `True`.
-    public let ready: Bool
+    public var ready: Bool { fields.value.ready }
 
     /// Builds a pod.
     public init(name: String, namespace: String = "default", labels: [String: String] = [:],
                 deletionTimestamp: String? = nil, hostname: String? = nil, subdomain: String? = nil,
                 ports: [ContainerPort] = [], podIPs: [IPAddress] = [], phase: Phase? = .running, ready: Bool = true) {
-        self.name = name; self.namespace = namespace; self.labels = labels
-        self.deletionTimestamp = deletionTimestamp; self.hostname = hostname; self.subdomain = subdomain
-        self.ports = ports; self.podIPs = podIPs; self.phase = phase; self.ready = ready
+        fields = Box(Fields(name: name, namespace: namespace, labels: labels, deletionTimestamp: deletionTimestamp,
+                            hostname: hostname, subdomain: subdomain, ports: ports, podIPs: podIPs, phase: phase, ready: ready))
     }
+
+    /// Equal fields.
+    public static func == (a: KubePod, b: KubePod) -> Bool { a.fields === b.fields || a.fields.value == b.fields.value }
+
+    /// Hashes the fields.
+    public func hash(into hasher: inout Hasher) { hasher.combine(fields.value) }
 
     /// Being deleted: `metadata.deletionTimestamp` is set.
     public var isTerminating: Bool { deletionTimestamp != nil }
