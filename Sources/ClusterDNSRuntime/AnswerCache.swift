@@ -17,14 +17,17 @@ import Glibc
 /// stored reply into the transport's send buffer with the query's ID written in: no allocation.
 final class AnswerCache: Sendable {
     /// One cached reply, the query it answers and what it depends on, in one allocation of the
-    /// exact size (query bytes, then reply bytes, after the header): a ~100-byte answer costs
-    /// ~250 bytes in all, where two `ByteBuffer`s (each an object plus power-of-two storage) and
-    /// a wide table slot cost ~650.
+    /// exact size: the reply, then the query without its ID and without the question when the
+    /// reply repeats it byte for byte (RFC 1035 §4.1.2: the reply carries the question; ours keeps
+    /// the client's spelling), so a ~100-byte answer costs ~200 bytes in all.
     final class Stored: ManagedBuffer<Stored.Header, UInt8>, @unchecked Sendable {
         struct Header {
             /// `Key.hash` of the query, under which the entry is filed.
             let hash: Int
             let queryLength: UInt16
+            /// Query bytes from offset 12 (the question) that are not stored because the reply
+            /// has them at the same offset.
+            let sharedLength: UInt16
             let replyLength: UInt16
             let tcp: Bool
             let transferAllowed: Bool
@@ -34,34 +37,57 @@ final class AnswerCache: Sendable {
             let service: (key: ServiceKey, revision: UInt64?)?
         }
 
-        /// A stored copy of `query` and `reply` (immutable from here on, hence `Sendable`); both
-        /// at most 65,535 bytes (a DNS message).
+        /// A stored copy of `query` (at least 12 bytes) and `reply` (immutable from here on, hence
+        /// `Sendable`); both at most 65,535 bytes (a DNS message).
         static func make(query: [UInt8], reply: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64,
                          service: (key: ServiceKey, revision: UInt64?)?) -> Stored {
             let hash = query.withUnsafeBytes { Key.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
-            let buffer = create(minimumCapacity: query.count + reply.count) { _ in
-                Header(hash: hash, queryLength: UInt16(query.count), replyLength: UInt16(reply.count), tcp: tcp,
-                       transferAllowed: transferAllowed, generation: generation, service: service)
+            let question = Self.questionLength(query)
+            let shared = question > 0 && reply.count >= 12 + question && reply[12..<12 + question] == query[12..<12 + question] ? question : 0
+            let kept = Array(query[2..<12]) + query[(12 + shared)...]
+            let buffer = create(minimumCapacity: reply.count + kept.count) { _ in
+                Header(hash: hash, queryLength: UInt16(query.count), sharedLength: UInt16(shared), replyLength: UInt16(reply.count),
+                       tcp: tcp, transferAllowed: transferAllowed, generation: generation, service: service)
             }
             buffer.withUnsafeMutablePointerToElements { bytes in
-                query.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: query.count) }
-                reply.withUnsafeBufferPointer { (bytes + query.count).update(from: $0.baseAddress!, count: reply.count) }
+                reply.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: reply.count) }
+                kept.withUnsafeBufferPointer { (bytes + reply.count).update(from: $0.baseAddress!, count: kept.count) }
             }
             return unsafeDowncast(buffer, to: Stored.self)
         }
 
-        func withQuery<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-            withUnsafeMutablePointers { h, bytes in body(UnsafeRawBufferPointer(start: bytes, count: Int(h.pointee.queryLength))) }
+        /// The length of a query's first question (name and the four bytes of type and class),
+        /// or 0 when it has none or it does not parse as an uncompressed name.
+        static func questionLength(_ query: [UInt8]) -> Int {
+            guard query.count > 12, query[4] != 0 || query[5] != 0 else { return 0 }
+            var i = 12
+            while i < query.count {
+                let n = Int(query[i])
+                if n == 0 { return i + 1 + 4 <= query.count ? i + 1 + 4 - 12 : 0 }
+                if n > 63 { return 0 }
+                i += 1 + n
+            }
+            return 0
         }
 
-        func withReply<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        /// Whether `query` (as received, ID and all) is the stored query.
+        func matches(_ query: UnsafeRawBufferPointer) -> Bool {
             withUnsafeMutablePointers { h, bytes in
-                body(UnsafeRawBufferPointer(start: bytes + Int(h.pointee.queryLength), count: Int(h.pointee.replyLength)))
+                let n = Int(h.pointee.queryLength), shared = Int(h.pointee.sharedLength), reply = Int(h.pointee.replyLength)
+                guard query.count == n, let q = query.baseAddress else { return false }
+                let kept = bytes + reply
+                return memcmp(q + 2, kept, 10) == 0
+                    && memcmp(q + 12, bytes + 12, shared) == 0
+                    && memcmp(q + 12 + shared, kept + 10, n - 12 - shared) == 0
             }
         }
 
+        func withReply<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            withUnsafeMutablePointers { h, bytes in body(UnsafeRawBufferPointer(start: bytes, count: Int(h.pointee.replyLength))) }
+        }
+
         /// Bytes it accounts for: header, bytes, table slot and allocation overhead, roughly.
-        var size: Int { Int(header.queryLength) + Int(header.replyLength) + 120 }
+        var size: Int { Int(header.queryLength) - Int(header.sharedLength) + Int(header.replyLength) + 110 }
 
         /// Whether recomputing under the snapshot of `current` would give the same reply; the
         /// snapshot is fetched only for a Service-scoped entry from an older generation.
@@ -102,11 +128,7 @@ final class AnswerCache: Sendable {
         func matches(_ stored: Stored) -> Bool {
             let h = stored.header
             guard h.hash == hash, h.tcp == tcp, h.transferAllowed == transferAllowed else { return false }
-            return query.withUnsafeReadableBytes { x in
-                stored.withQuery { y in
-                    x.count == y.count && (x.count <= 2 || memcmp(x.baseAddress! + 2, y.baseAddress! + 2, x.count - 2) == 0)
-                }
-            }
+            return query.withUnsafeReadableBytes { stored.matches($0) }
         }
     }
 

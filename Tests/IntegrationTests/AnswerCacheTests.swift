@@ -215,4 +215,32 @@ struct AnswerCacheScopeTests {
         snap = store.apply([.upsert(try objects(Self.pod("api-1", app: "api", ip: "10.2.0.1"))[0])])
         #expect(cache.reply(for: key, in: snap) == nil)
     }
+
+    @Test("an entry keeps the question once (the reply's copy) and matches its own query only")
+    func storedEntryMatchesItsQueryOnly() throws {
+        let snap = ClusterStore().replace(source: "t", with: try objects(Self.services))
+        let name: DomainName = "Web.default.svc.cluster.local."        // the client's spelling is kept
+        let query = Message.query(name, .a, id: 7).wire()
+        let (reply, _) = compute(name, .a, snap)
+        let stored = AnswerCache.Stored.make(query: query, reply: reply, tcp: false, transferAllowed: false,
+                                             generation: snap.generation, service: nil)
+        let question = AnswerCache.Stored.questionLength(query)
+        #expect(question == name.labelBytes.reduce(1) { $0 + $1.count + 1 } + 4)
+        #expect(Int(stored.header.sharedLength) == question, "the reply repeats the question byte for byte")
+        func matches(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { stored.matches($0) } }
+        var other = query; other[0] = 0x55; other[1] = 0xAA
+        #expect(matches(other), "the ID does not count")
+        for i in 2..<query.count {                                      // any other byte does
+            var changed = query
+            changed[i] ^= 0x20
+            #expect(!matches(changed), "byte \(i)")
+        }
+        #expect(!matches(Array(query.dropLast())))
+        // A reply without the question (shared nothing) still matches by the stored bytes alone.
+        let bare = AnswerCache.Stored.make(query: query, reply: Array(reply.prefix(12)), tcp: false, transferAllowed: false,
+                                           generation: snap.generation, service: nil)
+        #expect(bare.header.sharedLength == 0)
+        #expect(query.withUnsafeBytes { bare.matches($0) })
+        #expect(!Array(query.prefix(query.count - 1) + [query.last! ^ 1]).withUnsafeBytes { bare.matches($0) })
+    }
 }
