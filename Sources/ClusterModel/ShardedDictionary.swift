@@ -7,10 +7,11 @@
 /// releases as little.
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable, Sequence {
     /// groups[g][s]: the shard for hash bits `g << groupShift | s`.
-    private var groups: [[[Key: Value]]]
-    private let groupShift: Int
+    @usableFromInline var groups: [[[Key: Value]]]
+    @usableFromInline let groupShift: Int
+    @usableFromInline var storedCount: Int = 0
     /// The number of entries.
-    public private(set) var count: Int = 0
+    public var count: Int { storedCount }
 
     /// An empty dictionary with `shardCount` shards (rounded up to a power of two), grouped in
     /// about √shardCount groups.
@@ -21,13 +22,16 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         groups = Array(repeating: Array(repeating: [:], count: 1 << groupShift), count: 1 << (bits - groupShift))
     }
 
-    @inline(__always)
-    private func place(_ key: Key) -> (group: Int, shard: Int) {
+    @inlinable @inline(__always)
+    func place(_ key: Key) -> (group: Int, shard: Int) {
         let h = key.hashValue
         return ((h >> groupShift) & (groups.count - 1), h & ((1 << groupShift) - 1))
     }
 
-    /// The value for `key`; setting nil removes it.
+    /// The value for `key`; setting nil removes it. Inlinable, so a lookup from another module
+    /// (every DNS answer) is specialised for its key and value types instead of going through
+    /// generic witnesses.
+    @inlinable
     public subscript(key: Key) -> Value? {
         get {
             let (g, s) = place(key)
@@ -36,9 +40,9 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         set {
             let (g, s) = place(key)
             if let newValue {
-                if groups[g][s].updateValue(newValue, forKey: key) == nil { count += 1 }
+                if groups[g][s].updateValue(newValue, forKey: key) == nil { storedCount += 1 }
             } else if groups[g][s].removeValue(forKey: key) != nil {
-                count -= 1
+                storedCount -= 1
             }
         }
     }
@@ -51,9 +55,9 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         body(&groups[g][s][key, default: value])
         if let v = groups[g][s][key], isEmpty(v) {
             groups[g][s].removeValue(forKey: key)
-            if existed { count -= 1 }
+            if existed { storedCount -= 1 }
         } else if !existed {
-            count += 1
+            storedCount += 1
         }
     }
 
