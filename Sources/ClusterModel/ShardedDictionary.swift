@@ -1,31 +1,37 @@
-/// A dictionary split into shards, themselves grouped, so that changing one entry of a copy that
-/// is shared with a published snapshot copies one shard (about count/shards entries), one group
-/// of shard references and the table of groups, not the whole dictionary.
+/// A dictionary split into shards, held in a three-level table, so that changing one entry of a
+/// copy that is shared with a published snapshot copies one shard (about count/shards entries)
+/// and one node of shard references per level, not the whole dictionary.
 ///
-/// With the default 4,096 shards in 64 groups of 64, a one-object update is
-/// O(count / 4,096 + 128) reference copies instead of O(count), and dropping an old snapshot
-/// releases as little.
+/// With the default 4,096 shards (16 × 16 × 16), a one-object update is O(count / 4,096 + 48)
+/// reference copies instead of O(count), and dropping an old snapshot releases as little. (Two
+/// levels of 64 cost 128 reference copies, each a retain now and a release when the old snapshot
+/// goes: ~30 % of the store's CPU under churn.)
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable, Sequence {
-    /// groups[g][s]: the shard for hash bits `g << groupShift | s`.
-    @usableFromInline var groups: [[[Key: Value]]]
-    @usableFromInline let groupShift: Int
+    /// One shard.
+    public typealias Shard = [Key: Value]
+    /// nodes[a][b][c]: the shard for hash bits `a << (bBits + cBits) | b << cBits | c`.
+    @usableFromInline var nodes: [[[Shard]]]
+    @usableFromInline let bBits: Int
+    @usableFromInline let cBits: Int
     @usableFromInline var storedCount: Int = 0
     /// The number of entries.
     public var count: Int { storedCount }
 
-    /// An empty dictionary with `shardCount` shards (rounded up to a power of two), grouped in
-    /// about √shardCount groups.
+    /// An empty dictionary with `shardCount` shards (rounded up to a power of two), in three
+    /// levels of about ∛shardCount references each.
     public init(shardCount: Int = 4096) {
         var bits = 0
         while 1 << bits < Swift.max(1, shardCount) { bits += 1 }
-        groupShift = bits / 2
-        groups = Array(repeating: Array(repeating: [:], count: 1 << groupShift), count: 1 << (bits - groupShift))
+        cBits = bits / 3
+        bBits = (bits - cBits) / 2
+        let aBits = bits - bBits - cBits
+        nodes = Array(repeating: Array(repeating: Array(repeating: [:], count: 1 << cBits), count: 1 << bBits), count: 1 << aBits)
     }
 
     @inlinable @inline(__always)
-    func place(_ key: Key) -> (group: Int, shard: Int) {
+    func place(_ key: Key) -> (a: Int, b: Int, c: Int) {
         let h = key.hashValue
-        return ((h >> groupShift) & (groups.count - 1), h & ((1 << groupShift) - 1))
+        return ((h >> (bBits + cBits)) & (nodes.count - 1), (h >> cBits) & ((1 << bBits) - 1), h & ((1 << cBits) - 1))
     }
 
     /// The value for `key`; setting nil removes it. Inlinable, so a lookup from another module
@@ -34,14 +40,14 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     @inlinable
     public subscript(key: Key) -> Value? {
         get {
-            let (g, s) = place(key)
-            return groups[g][s][key]
+            let (a, b, c) = place(key)
+            return nodes[a][b][c][key]
         }
         set {
-            let (g, s) = place(key)
+            let (a, b, c) = place(key)
             if let newValue {
-                if groups[g][s].updateValue(newValue, forKey: key) == nil { storedCount += 1 }
-            } else if groups[g][s].removeValue(forKey: key) != nil {
+                if nodes[a][b][c].updateValue(newValue, forKey: key) == nil { storedCount += 1 }
+            } else if nodes[a][b][c].removeValue(forKey: key) != nil {
                 storedCount -= 1
             }
         }
@@ -50,11 +56,11 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Changes the value for `key` in place, starting from `default` when absent; the entry is
     /// removed when `body` leaves it equal to `isEmpty`.
     mutating func modify(_ key: Key, default value: Value, removeIf isEmpty: (Value) -> Bool, _ body: (inout Value) -> Void) {
-        let (g, s) = place(key)
-        let existed = groups[g][s][key] != nil
-        body(&groups[g][s][key, default: value])
-        if let v = groups[g][s][key], isEmpty(v) {
-            groups[g][s].removeValue(forKey: key)
+        let (a, b, c) = place(key)
+        let existed = nodes[a][b][c][key] != nil
+        body(&nodes[a][b][c][key, default: value])
+        if let v = nodes[a][b][c][key], isEmpty(v) {
+            nodes[a][b][c].removeValue(forKey: key)
             if existed { storedCount -= 1 }
         } else if !existed {
             storedCount += 1
@@ -62,21 +68,23 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     }
 
     /// Calls `body(key, old value, new value)` for every key whose value differs between `old`
-    /// and `self` (nil: absent on that side), in no particular order. Groups and shards that
+    /// and `self` (nil: absent on that side), in no particular order. Nodes and shards that
     /// `self` still shares with `old` (same storage: untouched since the copy) are skipped without
-    /// being read, so comparing two snapshots a few changes apart costs O(groups + changed
+    /// being read, so comparing two snapshots a few changes apart costs O(nodes + changed
     /// shards), not O(count).
     public func forEachDifference(from old: ShardedDictionary, _ body: (Key, Value?, Value?) -> Void) where Value: Equatable {
-        guard old.groups.count == groups.count, old.groupShift == groupShift else {
+        guard old.nodes.count == nodes.count, old.bBits == bBits, old.cBits == cBits else {
             for (key, value) in self where old[key] != value { body(key, old[key], value) }
             for (key, value) in old where self[key] == nil { body(key, value, nil) }
             return
         }
-        for g in groups.indices where !Self.sameStorage(old.groups[g], groups[g]) {
-            for s in groups[g].indices where !Self.sameStorage(old.groups[g][s], groups[g][s]) {
-                let a = old.groups[g][s], b = groups[g][s]
-                for (key, value) in b where a[key] != value { body(key, a[key], value) }
-                for (key, value) in a where b[key] == nil { body(key, value, nil) }
+        for a in nodes.indices where !Self.sameStorage(old.nodes[a], nodes[a]) {
+            for b in nodes[a].indices where !Self.sameStorage(old.nodes[a][b], nodes[a][b]) {
+                for c in nodes[a][b].indices where !Self.sameStorage(old.nodes[a][b][c], nodes[a][b][c]) {
+                    let x = old.nodes[a][b][c], y = nodes[a][b][c]
+                    for (key, value) in y where x[key] != value { body(key, x[key], value) }
+                    for (key, value) in x where y[key] == nil { body(key, value, nil) }
+                }
             }
         }
     }
@@ -92,13 +100,13 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     public var isEmpty: Bool { count == 0 }
 
     /// All keys, in no particular order.
-    public var keys: [Key] { groups.flatMap { $0.flatMap(\.keys) } }
+    public var keys: [Key] { map(\.key) }
 
     /// All values, in no particular order.
-    public var values: [Value] { groups.flatMap { $0.flatMap(\.values) } }
+    public var values: [Value] { map(\.value) }
 
     /// Iterates over all entries, in no particular order.
-    public func makeIterator() -> FlattenSequence<FlattenSequence<[[[Key: Value]]]>>.Iterator {
-        groups.joined().joined().makeIterator()
+    public func makeIterator() -> FlattenSequence<FlattenSequence<FlattenSequence<[[[Shard]]]>>>.Iterator {
+        nodes.joined().joined().joined().makeIterator()
     }
 }
