@@ -38,22 +38,39 @@ public struct EndpointPort: Sendable, Hashable, Codable, Comparable {
 
 /// One address behind a Service, as the endpoints controllers would publish it.
 public struct Endpoint: Sendable, Hashable {
+    /// The endpoint's fields, behind one reference (`Box`): a Service's endpoint list is copied
+    /// whenever one of its pods changes, and an element copy is then one retain, not three.
+    struct Fields: Sendable, Hashable {
+        let address: IPAddress
+        let hostname: String?
+        let ready: Bool
+        let targetPod: String?
+        let ports: [EndpointPort]
+    }
+
+    private let fields: Box<Fields>
+
     /// The address.
-    public let address: IPAddress
+    public var address: IPAddress { fields.value.address }
     /// The hostname Kubernetes sets (EndpointSlice `hostname`); nil when it sets none (spec A0.3, A6.1).
-    public let hostname: String?
+    public var hostname: String? { fields.value.hostname }
     /// Whether DNS serves it (EndpointSlice `conditions.ready`, nil counted as ready; spec A6.4).
-    public let ready: Bool
+    public var ready: Bool { fields.value.ready }
     /// The pod behind it (`targetRef.name`), when known.
-    public let targetPod: String?
+    public var targetPod: String? { fields.value.targetPod }
     /// The ports, named after the Service ports.
-    public let ports: [EndpointPort]
+    public var ports: [EndpointPort] { fields.value.ports }
 
     /// Builds an endpoint.
     public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
-        self.address = address; self.hostname = hostname; self.ready = ready
-        self.targetPod = targetPod; self.ports = ports
+        fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports))
     }
+
+    /// Equal fields.
+    public static func == (a: Endpoint, b: Endpoint) -> Bool { a.fields === b.fields || a.fields.value == b.fields.value }
+
+    /// Hashes the fields.
+    public func hash(into hasher: inout Hasher) { hasher.combine(fields.value) }
 }
 
 /// Where a Service's endpoints came from.
