@@ -8,8 +8,16 @@ public enum ReplyScope: Sendable, Hashable {
     /// Exact for the snapshot it was computed from only (same generation).
     case snapshot
     /// Exact while this Service's entry (the Service and its endpoints) is unchanged, i.e. while
-    /// the snapshot's `ServiceEntry.revision` for the key is the one it was computed with.
+    /// the snapshot's `ServiceEntry.revision` for the key is the one it was computed with (an
+    /// absent Service: while it stays absent).
     case service(ServiceKey)
+    /// Exact for the life of the zone: a name no cluster object can create (only the static
+    /// overlay, fixed for the zone's life, has names there).
+    case zone
+
+    // A negative answer (NXDOMAIN or NODATA) with `.service` or `.zone` scope carries the zone's
+    // SOA (RFC 2308 §3), whose serial is the overlay's plus the generation: served at a later
+    // generation, its serial must be advanced by the generations since, and nothing else changes.
 }
 
 extension ClusterZone {
@@ -20,7 +28,8 @@ extension ClusterZone {
     /// Everything else, `.snapshot`: negative answers carry the SOA, whose serial follows the
     /// generation; a CNAME (ExternalName) may lead elsewhere; other names depend on more objects.
     func scope(of answer: Answer, question: Question) -> ReplyScope {
-        guard answer.rcode == .noError, !answer.answer.isEmpty, answer.authority.isEmpty else { return .snapshot }
+        if answer.answer.isEmpty { return negativeScope(of: answer, question: question) }
+        guard answer.rcode == .noError, answer.authority.isEmpty else { return .snapshot }
         // Read the shape straight from the wire (no label strings): relative labels left of the apex,
         // `svc` right above it, then the namespace and the Service (spec §2.3–§2.4 name shapes).
         let name = question.name
@@ -52,5 +61,25 @@ extension ClusterZone {
         guard owned else { return .snapshot }
         return .service(ServiceKey(namespace: String(decoding: namespace, as: UTF8.self),
                                    name: String(decoding: service, as: UTF8.self)))
+    }
+
+    /// The scope of a negative answer: NXDOMAIN or NODATA with the zone's SOA alone. Names under
+    /// a Service (`<svc>.<ns>.svc`, `<endpoint>.<svc>.<ns>.svc`, `_<port>._<proto>.<svc>.<ns>.svc`)
+    /// are looked up in that Service's entry and the static overlay only (`ClusterZone.lookup`),
+    /// so `.service`; a name of no cluster shape (`ClusterName.other`: e.g. a search-path
+    /// expansion like `example.com.svc.cluster.local` has one label too many) is NXDOMAIN unless
+    /// the overlay has it, so `.zone`. Namespace and pod names depend on more: `.snapshot`.
+    func negativeScope(of answer: Answer, question: Question) -> ReplyScope {
+        guard answer.rcode == .noError || answer.rcode == .nxDomain, answer.additional.isEmpty,
+              answer.authority.count == 1, case .soa = answer.authority[0].data else { return .snapshot }
+        let relative = question.name.lowercased().labels.dropLast(apex.labelCount)
+        switch ClusterName(relative: Array(relative)) {
+        case .service(let ns, let svc), .endpoint(let ns, let svc, _), .port(let ns, let svc, _, _):
+            return .service(ServiceKey(namespace: ns, name: svc))
+        case .other:
+            return .zone
+        default:
+            return .snapshot
+        }
     }
 }

@@ -35,19 +35,25 @@ final class AnswerCache: Sendable {
             let generation: UInt64
             /// For `.service` scope: the Service and its entry revision then (nil: absent).
             let service: (key: ServiceKey, revision: UInt64?)?
+            /// `.zone` scope: valid at every later generation.
+            let zoneWide: Bool
+            /// Where the SOA serial of a negative reply is (0: none), advanced by the generations
+            /// elapsed when the reply is served at a later one (see `ReplyScope`).
+            let serialOffset: UInt16
         }
 
         /// A stored copy of `query` (at least 12 bytes) and `reply` (immutable from here on, hence
         /// `Sendable`); both at most 65,535 bytes (a DNS message).
         static func make(query: [UInt8], reply: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64,
-                         service: (key: ServiceKey, revision: UInt64?)?) -> Stored {
+                         service: (key: ServiceKey, revision: UInt64?)?, zoneWide: Bool = false, serialOffset: Int = 0) -> Stored {
             let hash = query.withUnsafeBytes { Key.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
             let question = Self.questionLength(query)
             let shared = question > 0 && reply.count >= 12 + question && reply[12..<12 + question] == query[12..<12 + question] ? question : 0
             let kept = Array(query[2..<12]) + query[(12 + shared)...]
             let buffer = create(minimumCapacity: reply.count + kept.count) { _ in
                 Header(hash: hash, queryLength: UInt16(query.count), sharedLength: UInt16(shared), replyLength: UInt16(reply.count),
-                       tcp: tcp, transferAllowed: transferAllowed, generation: generation, service: service)
+                       tcp: tcp, transferAllowed: transferAllowed, generation: generation, service: service,
+                       zoneWide: zoneWide, serialOffset: UInt16(serialOffset))
             }
             buffer.withUnsafeMutablePointerToElements { bytes in
                 reply.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: reply.count) }
@@ -89,12 +95,55 @@ final class AnswerCache: Sendable {
         /// Bytes it accounts for: header, bytes, table slot and allocation overhead, roughly.
         var size: Int { Int(header.queryLength) - Int(header.sharedLength) + Int(header.replyLength) + 110 }
 
-        /// Whether recomputing under the snapshot of `current` would give the same reply; the
-        /// snapshot is fetched only for a Service-scoped entry from an older generation.
-        func isCurrent(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> Bool {
-            if header.generation == current { return true }
-            guard let service = header.service, header.generation < current else { return false }
-            return snapshot().services[service.key]?.revision == service.revision
+        /// The generation at which the stored reply, with its serial advanced, is what recomputing
+        /// would give, when it is `current` or (read only for a Service-scoped entry from an older
+        /// generation) the snapshot's; nil when neither.
+        func validGeneration(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> UInt64? {
+            if header.generation == current { return current }
+            guard header.generation < current else { return nil }
+            if header.zoneWide { return current }
+            guard let service = header.service else { return nil }
+            let snap = snapshot()
+            return snap.services[service.key]?.revision == service.revision ? snap.generation : nil
+        }
+
+        /// Copies the reply into `out` (at least `replyLength` bytes) as served at `generation`: the
+        /// query's ID (`query`'s first two bytes) and the SOA serial advanced by the generations
+        /// since it was computed.
+        func copyReply(into out: UnsafeMutableRawBufferPointer, query: UnsafeRawBufferPointer, generation: UInt64) {
+            withReply { out.copyMemory(from: $0) }
+            out.baseAddress!.copyMemory(from: query.baseAddress!, byteCount: 2)
+            let at = Int(header.serialOffset)
+            guard at > 0, generation != header.generation else { return }
+            let stored = UInt32(bigEndian: out.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            let serial = stored &+ UInt32(truncatingIfNeeded: generation &- header.generation)
+            out.storeBytes(of: serial.bigEndian, toByteOffset: at, as: UInt32.self)
+        }
+
+        /// The offset of the SOA serial in a negative reply: no answer records, one authority
+        /// record, an SOA (RFC 1035 §3.3.13: MNAME, RNAME, then SERIAL); nil for anything else.
+        static func serialOffset(_ reply: [UInt8]) -> Int? {
+            guard reply.count >= 12, reply[6] == 0, reply[7] == 0, reply[8] == 0, reply[9] == 1 else { return nil }
+            var at = 12
+            /// Skips a possibly compressed name (RFC 1035 §4.1.4).
+            func skipName() -> Bool {
+                while at < reply.count {
+                    let n = Int(reply[at])
+                    if n == 0 { at += 1; return true }
+                    if n & 0xC0 == 0xC0 { at += 2; return at <= reply.count }
+                    if n > 63 { return false }
+                    at += 1 + n
+                }
+                return false
+            }
+            for _ in 0..<(Int(reply[4]) << 8 | Int(reply[5])) {
+                guard skipName() else { return nil }
+                at += 4
+            }
+            guard skipName(), at + 10 <= reply.count, reply[at] == 0, reply[at + 1] == 6 else { return nil }  // TYPE SOA
+            at += 10                                                    // TYPE, CLASS, TTL, RDLENGTH
+            guard skipName(), skipName(), at + 4 <= reply.count, at <= Int(UInt16.max) else { return nil }
+            return at
         }
     }
 
@@ -146,8 +195,8 @@ final class AnswerCache: Sendable {
         /// generations, and (`checkServices`) Service-scoped ones whose Service has changed.
         mutating func sweep(_ snapshot: ClusterSnapshot, checkServices: Bool) {
             entries = entries.filter { _, e in
-                e.header.generation == snapshot.generation
-                    || (e.header.service != nil && (!checkServices || e.isCurrent(snapshot.generation) { snapshot }))
+                e.header.generation == snapshot.generation || e.header.zoneWide
+                    || (e.header.service != nil && (!checkServices || e.validGeneration(snapshot.generation) { snapshot } != nil))
             }
             bytes = entries.values.reduce(0) { $0 + $1.size }
         }
@@ -184,9 +233,13 @@ final class AnswerCache: Sendable {
 
     /// The cached reply for `key` if it is current in `snapshot`, with the query's ID in it (a copy).
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
-        guard let stored = entry(for: key, generation: snapshot.generation, snapshot: { snapshot }) else { return nil }
-        var reply = stored.withReply { ByteBuffer(bytes: $0) }
-        key.query.withUnsafeReadableBytes { reply.setBytes($0.prefix(2), at: reply.readerIndex) }
+        guard let (stored, generation) = entry(for: key, generation: snapshot.generation, snapshot: { snapshot }) else { return nil }
+        let length = Int(stored.header.replyLength)
+        var reply = ByteBuffer()
+        reply.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+            key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
+            return length
+        }
         return reply
     }
 
@@ -195,21 +248,20 @@ final class AnswerCache: Sendable {
     /// its length, or nil (no current reply, or longer than `out`). No allocation.
     func copyReply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot,
                    into out: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let stored = entry(for: key, generation: generation, snapshot: snapshot) else { return nil }
-        return stored.withReply { reply -> Int? in
-            guard reply.count <= out.count, reply.count >= 2 else { return nil }
-            out.copyMemory(from: reply)
-            key.query.withUnsafeReadableBytes { query in out.baseAddress!.copyMemory(from: query.baseAddress!, byteCount: 2) }
-            return reply.count
-        }
+        guard let (stored, generation) = entry(for: key, generation: generation, snapshot: snapshot) else { return nil }
+        let length = Int(stored.header.replyLength)
+        guard length <= out.count, length >= 12 else { return nil }
+        key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
+        return length
     }
 
-    private func entry(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> Stored? {
+    /// The entry for `key` and the generation it is served at, if it is current.
+    private func entry(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> (Stored, UInt64)? {
         guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         guard let stored = shard.withLock({ $0.entries[key.hash] }), key.matches(stored),
-              stored.isCurrent(generation, snapshot: snapshot) else { return nil }
-        return stored
+              let at = stored.validGeneration(generation, snapshot: snapshot) else { return nil }
+        return (stored, at)
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
@@ -217,9 +269,19 @@ final class AnswerCache: Sendable {
                snapshot: ClusterSnapshot, scope: ReplyScope) {
         guard Self.cacheable(length: query.count), reply.count <= Int(UInt16.max) else { return }
         var service: (key: ServiceKey, revision: UInt64?)?
-        if case .service(let key) = scope { service = (key, snapshot.services[key]?.revision) }
+        var zoneWide = false
+        // A negative reply spans generations only when its SOA serial can be found and advanced.
+        let serialOffset = reply.count >= 12 && reply[6] == 0 && reply[7] == 0 ? Stored.serialOffset(reply) : 0
+        if serialOffset != nil {
+            switch scope {
+            case .service(let key): service = (key, snapshot.services[key]?.revision)
+            case .zone: zoneWide = true
+            case .snapshot: break
+            }
+        }
         let stored = Stored.make(query: query, reply: reply, tcp: tcp, transferAllowed: transferAllowed,
-                                 generation: snapshot.generation, service: service)
+                                 generation: snapshot.generation, service: service, zoneWide: zoneWide,
+                                 serialOffset: serialOffset ?? 0)
         let hash = stored.header.hash
         let size = stored.size
         let shard = shards[Int(UInt(bitPattern: hash) % UInt(shards.count))]

@@ -68,9 +68,11 @@ struct AnswerCacheTests {
     }
 }
 
-/// `AnswerCache` across snapshots: an answer about one Service is kept while only other objects
-/// change, and dropped as soon as its Service or endpoints change; every other reply lives for
-/// one generation. Checked against the core's own answer each time (never stale).
+/// `AnswerCache` across snapshots: an answer about one Service (positive or negative) is kept while
+/// only other objects change, and dropped as soon as its Service or endpoints change; a negative
+/// answer for a name no object can create is kept for good; negative answers are served with the
+/// SOA serial of the current generation; every other reply lives for one generation. Checked
+/// against the core's own answer each time (never stale).
 @Suite("Answer cache scopes")
 struct AnswerCacheScopeTests {
     static func pod(_ name: String, app: String, ip: String, ready: Bool = true) -> String {
@@ -122,9 +124,14 @@ struct AnswerCacheScopeTests {
         #expect(compute("web.default.svc.cluster.local.", .a, snap).1 == .service(web))
         #expect(compute("web-0.web.default.svc.cluster.local.", .a, snap).1 == .service(web))
         #expect(compute("_http._tcp.web.default.svc.cluster.local.", .srv, snap).1 == .service(web))
-        #expect(compute("web.default.svc.cluster.local.", .aaaa, snap).1 == .snapshot)     // NODATA: SOA serial
-        #expect(compute("api.default.svc.cluster.local.", .a, snap).1 == .snapshot)        // no endpoints: NODATA
-        #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .snapshot)       // NXDOMAIN
+        #expect(compute("web.default.svc.cluster.local.", .aaaa, snap).1 == .service(web)) // NODATA
+        #expect(compute("api.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "api")))  // no endpoints
+        #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "nope")))  // NXDOMAIN
+        #expect(compute("x.nope.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "nope")))
+        #expect(compute("www.example.com.cluster.local.", .a, snap).1 == .zone)             // no cluster shape
+        #expect(compute("a.b.c.default.svc.cluster.local.", .a, snap).1 == .zone)
+        #expect(compute("nope.svc.cluster.local.", .a, snap).1 == .snapshot)                // namespace: NXDOMAIN
+        #expect(compute("default.svc.cluster.local.", .a, snap).1 == .snapshot)             // namespace: NODATA
         #expect(compute("ext.default.svc.cluster.local.", .a, snap).1 == .snapshot)        // CNAME
         #expect(compute("10-1-0-1.default.pod.cluster.local.", .a, snap).1 == .snapshot)
         #expect(compute("1.0.1.10.in-addr.arpa.", .ptr, snap).1 == .snapshot)
@@ -190,30 +197,68 @@ struct AnswerCacheScopeTests {
     }
 
     func negativeKey(_ i: Int) -> AnswerCache.Key {
-        AnswerCache.Key(query: ByteBuffer(bytes: Message.query(DomainName("n\(i).default.svc.cluster.local.")!, .a, id: 1).wire()),
+        AnswerCache.Key(query: ByteBuffer(bytes: Message.query(DomainName("n\(i).svc.cluster.local.")!, .a, id: 1).wire()),
                         tcp: false, transferAllowed: false)
     }
 
     func storeNegative(_ i: Int, _ cache: AnswerCache, _ snap: ClusterSnapshot) {
-        let name = DomainName("n\(i).default.svc.cluster.local.")!
+        let name = DomainName("n\(i).svc.cluster.local.")!        // a namespace: one generation
         let (reply, scope) = compute(name, .a, snap)
         cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false,
                     snapshot: snap, scope: scope)
     }
 
-    @Test("a negative answer lives for one generation only")
-    func negativeAnswersPerGeneration() throws {
+    @Test("a negative answer is served, its SOA serial advanced, until its name can exist; a namespace's for one generation")
+    func negativeAnswersAcrossGenerations() throws {
         let store = ClusterStore()
         let cache = AnswerCache()
         var snap = store.replace(source: "t", with: try objects(Self.services))
-        let name: DomainName = "nope.default.svc.cluster.local."
-        let query = Message.query(name, .a, id: 1).wire()
-        let key = AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false)
-        let (reply, scope) = compute(name, .a, snap)
-        cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
-        #expect(cache.reply(for: key, in: snap) != nil)
-        snap = store.apply([.upsert(try objects(Self.pod("api-1", app: "api", ip: "10.2.0.1"))[0])])
-        #expect(cache.reply(for: key, in: snap) == nil)
+        func key(_ query: [UInt8]) -> AnswerCache.Key { AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false) }
+        let names: [DomainName] = ["nope.default.svc.cluster.local.", "x.nope.default.svc.cluster.local.",
+                                   "www.example.com.cluster.local.", "nope.svc.cluster.local."]
+        for name in names {
+            let (reply, scope) = compute(name, .a, snap)
+            cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
+        }
+        let soaSerial = { (bytes: [UInt8]) -> UInt32? in
+            guard case .soa(let soa)? = try? Message(wire: bytes).authority.first?.data else { return nil }
+            return soa.serial
+        }
+        let first = try #require(soaSerial(compute(names[0], .a, snap).0))
+        for i in 1...3 {
+            snap = store.apply([.upsert(try objects(Self.pod("api-\(i)", app: "api", ip: "10.2.0.\(i)"))[0])])
+            for name in names.prefix(3) {
+                let query = Message.query(name, .a, id: 1).wire()
+                let hit = try #require(cache.reply(for: key(query), in: snap), "\(name) dropped after an api change (\(i))")
+                #expect(Array(hit.readableBytesView) == compute(name, .a, snap).0, "\(name) after \(i) changes")
+                #expect(soaSerial(Array(hit.readableBytesView)) == first &+ UInt32(i))
+            }
+            #expect(cache.reply(for: key(Message.query(names[3], .a, id: 1).wire()), in: snap) == nil)
+        }
+        // The Service appears: the negative answers about its names are not served any more.
+        snap = store.apply([.upsert(try objects("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: nope, namespace: default}
+            spec: {clusterIP: 10.96.0.9, ports: [{port: 80}]}
+            """)[0])])
+        for name in names.prefix(2) {
+            #expect(cache.reply(for: key(Message.query(name, .a, id: 1).wire()), in: snap) == nil, "\(name)")
+        }
+        let zoneWide = try #require(cache.reply(for: key(Message.query(names[2], .a, id: 1).wire()), in: snap))
+        #expect(Array(zoneWide.readableBytesView) == compute(names[2], .a, snap).0)
+    }
+
+    @Test("the serial of a negative reply is found behind compressed names, and only in a negative reply")
+    func serialOffsets() throws {
+        let snap = ClusterStore().replace(source: "t", with: try objects(Self.services))
+        let (negative, _) = compute("nope.default.svc.cluster.local.", .a, snap)
+        let at = try #require(AnswerCache.Stored.serialOffset(negative))
+        guard case .soa(let soa)? = try Message(wire: negative).authority.first?.data else { Issue.record("no SOA"); return }
+        #expect(negative[at..<(at + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } == soa.serial)
+        let (positive, _) = compute("ext.default.svc.cluster.local.", .a, snap)          // a CNAME
+        #expect(AnswerCache.Stored.serialOffset(positive) == nil)
+        #expect(AnswerCache.Stored.serialOffset(Array(negative.prefix(at + 2))) == nil)   // cut short
     }
 
     @Test("an entry keeps the question once (the reply's copy) and matches its own query only")
