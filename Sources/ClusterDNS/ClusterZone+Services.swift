@@ -51,39 +51,38 @@ extension ClusterZone {
     /// targets' addresses in the additional section. ClusterIP services point at the service name
     /// and service port; headless ones at each ready endpoint's name and port.
     func srv(_ entry: ServiceView, ports: [ServiceView.Port], owner: DomainName) -> Lookup {
-        var targets: [(port: UInt16, target: DomainName)] = []
+        /// A target and port (or target and address) by endpoint label: the targets all share the
+        /// service name, so duplicates are found by hashing the label, not the whole name.
+        struct Seen: Hashable { let label: String; let port: UInt16; let address: IPAddress? }
+        var targets: [(port: UInt16, target: DomainName, label: String)] = []
         var additional: [ResourceRecord] = []
         switch entry.kind {
         case .externalName:
             return .records([])
         case .clusterIP(let addresses):
             let target = serviceName(entry)
-            for p in ports { targets.append((p.port, target)) }
+            for p in ports { targets.append((p.port, target, "")) }
             additional = addressRecords(addresses, owner: target, type: .any)
         case .headless:
             let service = serviceName(entry)
-            var seenRecords = Set<ResourceRecord>()
+            var seenAddresses = Set<Seen>()
             for ep in entry.readyEndpoints {
-                let target = service.prepending(ep.label) ?? service
-                var used = false
+                var target: DomainName?
                 for p in ports {
                     guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
-                    targets.append((port, target))
-                    used = true
+                    if target == nil { target = service.prepending(ep.label) ?? service }
+                    targets.append((port, target!, ep.label))
                 }
-                guard used else { continue }
                 // In target order (the endpoints are sorted by address), each record once.
-                for rr in addressRecords([ep.address], owner: target, type: .any) where seenRecords.insert(rr).inserted {
-                    additional.append(rr)
-                }
+                guard let target, seenAddresses.insert(Seen(label: ep.label, port: 0, address: ep.address)).inserted else { continue }
+                additional += addressRecords([ep.address], owner: target, type: .any)
             }
         }
         let weight = UInt16(max(1, 100 / max(1, targets.count)))
-        var seen = Set<SRVData>()
+        var seen = Set<Seen>()
         var out: [ResourceRecord] = []
-        for t in targets {
-            let data = SRVData(priority: 0, weight: weight, port: t.port, target: t.target)
-            if seen.insert(data).inserted { out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(data))) }
+        for t in targets where seen.insert(Seen(label: t.label, port: t.port, address: nil)).inserted {
+            out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: t.port, target: t.target))))
         }
         return .records(out, additional: additional)
     }
