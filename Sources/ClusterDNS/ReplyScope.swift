@@ -25,8 +25,8 @@ extension ClusterZone {
     /// under `<service>.<namespace>.svc.<zone>` (the Service itself, an endpoint hostname or a
     /// `_port._proto` SRV name, spec §2.3–§2.4) whose every record is owned by a name under that
     /// Service; such an answer is made from the Service's entry and the static overlay alone.
-    /// Everything else, `.snapshot`: negative answers carry the SOA, whose serial follows the
-    /// generation; a CNAME (ExternalName) may lead elsewhere; other names depend on more objects.
+    /// Negative answers: `negativeScope`. Everything else, `.snapshot`: a CNAME (ExternalName) may
+    /// lead elsewhere; other names depend on more objects.
     func scope(of answer: Answer, question: Question) -> ReplyScope {
         if answer.answer.isEmpty { return negativeScope(of: answer, question: question) }
         guard answer.rcode == .noError, answer.authority.isEmpty else { return .snapshot }

@@ -8,10 +8,11 @@ import Glibc
 
 /// Memoises encoded replies. The reply of the pure core is a function of the query bytes
 /// (without the ID), the transport and the snapshot, so a reply is kept with what it depends on
-/// (`ReplyScope`): the generation it was computed under, or, for a positive answer about one
-/// Service's names, that Service's entry revision. A hit is served only while that still holds
-/// in the current snapshot, so answers are never stale, and churn in one Service leaves the
-/// cached answers of every other Service in place.
+/// (`ReplyScope`): the generation it was computed under; for an answer about one Service's names,
+/// that Service's entry revision; for a negative answer about a name no object can create,
+/// nothing. A hit is served only while that still holds in the current snapshot (a negative
+/// reply with its SOA serial advanced to the current generation), so answers are never stale,
+/// and churn in one Service leaves the cached answers of every other Service in place.
 ///
 /// The UDP fast path looks a datagram up as received (hashed and compared in place) and copies the
 /// stored reply into the transport's send buffer with the query's ID written in: no allocation.
