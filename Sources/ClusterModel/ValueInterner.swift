@@ -1,7 +1,8 @@
 /// Shares equal values decoded in one batch (a manifest file, one list from the API server), so
 /// the pods of one workload hold one copy of their labels and container ports instead of one
 /// each: ~190 bytes per Pod at 20,000 Pods. It lives as long as the decoder that carries it
-/// (`CodingUserInfoKey.valueInterner`), so it never grows beyond one batch.
+/// (`CodingUserInfoKey.valueInterner`), so it never grows beyond one batch; a decoder that runs
+/// for long (a watch stream, one event at a time) should not carry one.
 ///
 /// Not thread-safe: a decoder runs on one thread; `@unchecked Sendable` only so it can travel in
 /// a decoder's `userInfo`.

@@ -117,16 +117,20 @@ final class Reflector: Sendable {
         }
     }
 
-    func decoder() -> JSONDecoder {
+    /// A decoder for this resource's objects; `interning` (for one list, all its pages) shares
+    /// equal labels and ports between the objects it decodes. A watch decodes one event at a
+    /// time for as long as the stream lasts, so it does not intern: its interner would only grow.
+    func decoder(interning: Bool) -> JSONDecoder {
         let d = JSONDecoder()
-        d.userInfo = ValueInterner.userInfo([.kubeKind: resource.kind.rawValue])
+        let info: [CodingUserInfoKey: any Sendable] = [.kubeKind: resource.kind.rawValue]
+        d.userInfo = interning ? ValueInterner.userInfo(info) : info
         return d
     }
 
     /// Lists every page, then replaces the source's objects with the complete set in one store change.
     func relist(client: APIClient, store: ClusterStore, options: KubernetesSourceOptions, logger: Logger) async throws {
         let started = ContinuousClock.now
-        let decoder = decoder()
+        let decoder = decoder(interning: true)
         var objects: [KubeObject] = []
         var invalid = 0
         var continueToken: String?
@@ -161,7 +165,7 @@ final class Reflector: Sendable {
 
     /// Watches from the last resourceVersion until the server ends the stream; returns how many events came.
     func watch(client: APIClient, store: ClusterStore, options: KubernetesSourceOptions, logger: Logger) async throws -> Int {
-        let decoder = decoder()
+        let decoder = decoder(interning: false)
         let timeout = Int.random(in: options.watchTimeoutSeconds)
         var query = [("watch", "1"), ("resourceVersion", state.withLock { $0.resourceVersion }),
                      ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeout))]
