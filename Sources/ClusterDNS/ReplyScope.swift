@@ -67,7 +67,7 @@ extension ClusterZone {
     /// a Service (`<svc>.<ns>.svc`, `<endpoint>.<svc>.<ns>.svc`, `_<port>._<proto>.<svc>.<ns>.svc`)
     /// are looked up in that Service's entry and the static overlay only (`ClusterZone.lookup`),
     /// so `.service`; a name of no cluster shape (`ClusterName.other`: e.g. a search-path
-    /// expansion like `example.com.svc.cluster.local` has one label too many) is NXDOMAIN unless
+    /// expansion like `www.example.com.ns.svc.cluster.local` has too many labels) is NXDOMAIN unless
     /// the overlay has it, so `.zone`. Namespace and pod names depend on more: `.snapshot`.
     func negativeScope(of answer: Answer, question: Question) -> ReplyScope {
         guard answer.rcode == .noError || answer.rcode == .nxDomain, answer.additional.isEmpty,
