@@ -51,9 +51,10 @@ extension ClusterZone {
     /// targets' addresses in the additional section. ClusterIP services point at the service name
     /// and service port; headless ones at each ready endpoint's name and port.
     func srv(_ entry: ServiceView, ports: [ServiceView.Port], owner: DomainName) -> Lookup {
-        /// A target and port (or target and address) by endpoint label: the targets all share the
-        /// service name, so duplicates are found by hashing the label, not the whole name.
-        struct Seen: Hashable { let label: String; let port: UInt16; let address: IPAddress? }
+        // Targets all share the service name, so duplicates are found by the endpoint label, not
+        // by hashing whole names.
+        struct TargetPort: Hashable { let label: String; let port: UInt16 }
+        struct TargetAddress: Hashable { let label: String; let address: IPAddress }
         var targets: [(port: UInt16, target: DomainName, label: String)] = []
         var additional: [ResourceRecord] = []
         switch entry.kind {
@@ -65,7 +66,7 @@ extension ClusterZone {
             additional = addressRecords(addresses, owner: target, type: .any)
         case .headless:
             let service = serviceName(entry)
-            var seenAddresses = Set<Seen>()
+            var seenAddresses = Set<TargetAddress>()
             for ep in entry.readyEndpoints {
                 var target: DomainName?
                 for p in ports {
@@ -74,14 +75,14 @@ extension ClusterZone {
                     targets.append((port, target!, ep.label))
                 }
                 // In target order (the endpoints are sorted by address), each record once.
-                guard let target, seenAddresses.insert(Seen(label: ep.label, port: 0, address: ep.address)).inserted else { continue }
+                guard let target, seenAddresses.insert(TargetAddress(label: ep.label, address: ep.address)).inserted else { continue }
                 additional += addressRecords([ep.address], owner: target, type: .any)
             }
         }
         let weight = UInt16(max(1, 100 / max(1, targets.count)))
-        var seen = Set<Seen>()
+        var seen = Set<TargetPort>()
         var out: [ResourceRecord] = []
-        for t in targets where seen.insert(Seen(label: t.label, port: t.port, address: nil)).inserted {
+        for t in targets where seen.insert(TargetPort(label: t.label, port: t.port)).inserted {
             out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: t.port, target: t.target))))
         }
         return .records(out, additional: additional)

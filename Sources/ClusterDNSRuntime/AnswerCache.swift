@@ -22,6 +22,16 @@ final class AnswerCache: Sendable {
     /// reply repeats it byte for byte (RFC 1035 §4.1.2: the reply carries the question; ours keeps
     /// the client's spelling), so a ~100-byte answer costs ~200 bytes in all.
     final class Stored: ManagedBuffer<Stored.Header, UInt8>, @unchecked Sendable {
+        /// The `ReplyScope` of a stored reply, with what checking it needs.
+        enum Validity {
+            /// At its own generation only.
+            case generation
+            /// While the Service's entry has this revision (nil: while the Service is absent).
+            case service(ServiceKey, revision: UInt64?)
+            /// At every later generation.
+            case zone
+        }
+
         struct Header {
             /// `Key.hash` of the query, under which the entry is filed.
             let hash: Int
@@ -34,10 +44,8 @@ final class AnswerCache: Sendable {
             let transferAllowed: Bool
             /// The generation it was computed under.
             let generation: UInt64
-            /// For `.service` scope: the Service and its entry revision then (nil: absent).
-            let service: (key: ServiceKey, revision: UInt64?)?
-            /// `.zone` scope: valid at every later generation.
-            let zoneWide: Bool
+            /// Which later generations it is valid at.
+            let validity: Validity
             /// Where the SOA serial of a negative reply is (0: none), advanced by the generations
             /// elapsed when the reply is served at a later one (see `ReplyScope`).
             let serialOffset: UInt16
@@ -46,15 +54,15 @@ final class AnswerCache: Sendable {
         /// A stored copy of `query` (at least 12 bytes) and `reply` (immutable from here on, hence
         /// `Sendable`); both at most 65,535 bytes (a DNS message).
         static func make(query: [UInt8], reply: [UInt8], tcp: Bool, transferAllowed: Bool, generation: UInt64,
-                         service: (key: ServiceKey, revision: UInt64?)?, zoneWide: Bool = false, serialOffset: Int = 0) -> Stored {
+                         validity: Validity, serialOffset: Int = 0) -> Stored {
             let hash = query.withUnsafeBytes { Key.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
             let question = Self.questionLength(query)
             let shared = question > 0 && reply.count >= 12 + question && reply[12..<12 + question] == query[12..<12 + question] ? question : 0
             let kept = Array(query[2..<12]) + query[(12 + shared)...]
             let buffer = create(minimumCapacity: reply.count + kept.count) { _ in
                 Header(hash: hash, queryLength: UInt16(query.count), sharedLength: UInt16(shared), replyLength: UInt16(reply.count),
-                       tcp: tcp, transferAllowed: transferAllowed, generation: generation, service: service,
-                       zoneWide: zoneWide, serialOffset: UInt16(serialOffset))
+                       tcp: tcp, transferAllowed: transferAllowed, generation: generation, validity: validity,
+                       serialOffset: UInt16(serialOffset))
             }
             buffer.withUnsafeMutablePointerToElements { bytes in
                 reply.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: reply.count) }
@@ -102,10 +110,13 @@ final class AnswerCache: Sendable {
         func validGeneration(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> UInt64? {
             if header.generation == current { return current }
             guard header.generation < current else { return nil }
-            if header.zoneWide { return current }
-            guard let service = header.service else { return nil }
-            let snap = snapshot()
-            return snap.services[service.key]?.revision == service.revision ? snap.generation : nil
+            switch header.validity {
+            case .generation: return nil
+            case .zone: return current
+            case .service(let key, let revision):
+                let snap = snapshot()
+                return snap.services[key]?.revision == revision ? snap.generation : nil
+            }
         }
 
         /// Copies the reply into `out` (at least `replyLength` bytes) as served at `generation`: the
@@ -196,8 +207,11 @@ final class AnswerCache: Sendable {
         /// generations, and (`checkServices`) Service-scoped ones whose Service has changed.
         mutating func sweep(_ snapshot: ClusterSnapshot, checkServices: Bool) {
             entries = entries.filter { _, e in
-                e.header.generation == snapshot.generation || e.header.zoneWide
-                    || (e.header.service != nil && (!checkServices || e.validGeneration(snapshot.generation) { snapshot } != nil))
+                switch e.header.validity {
+                case .generation: e.header.generation == snapshot.generation
+                case .zone: true
+                case .service: !checkServices || e.validGeneration(snapshot.generation) { snapshot } != nil
+                }
             }
             bytes = entries.values.reduce(0) { $0 + $1.size }
         }
@@ -269,20 +283,20 @@ final class AnswerCache: Sendable {
     func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
                snapshot: ClusterSnapshot, scope: ReplyScope) {
         guard Self.cacheable(length: query.count), reply.count <= Int(UInt16.max) else { return }
-        var service: (key: ServiceKey, revision: UInt64?)?
-        var zoneWide = false
-        // A negative reply spans generations only when its SOA serial can be found and advanced.
-        let serialOffset = reply.count >= 12 && reply[6] == 0 && reply[7] == 0 ? Stored.serialOffset(reply) : 0
-        if serialOffset != nil {
+        // A negative reply (no answer records) spans generations only when its SOA serial can be
+        // found and advanced.
+        let serialOffset = Stored.serialOffset(reply)
+        let negative = reply.count >= 12 && reply[6] == 0 && reply[7] == 0
+        var validity = Stored.Validity.generation
+        if !negative || serialOffset != nil {
             switch scope {
-            case .service(let key): service = (key, snapshot.services[key]?.revision)
-            case .zone: zoneWide = true
+            case .service(let key): validity = .service(key, revision: snapshot.services[key]?.revision)
+            case .zone: validity = .zone
             case .snapshot: break
             }
         }
         let stored = Stored.make(query: query, reply: reply, tcp: tcp, transferAllowed: transferAllowed,
-                                 generation: snapshot.generation, service: service, zoneWide: zoneWide,
-                                 serialOffset: serialOffset ?? 0)
+                                 generation: snapshot.generation, validity: validity, serialOffset: serialOffset ?? 0)
         let hash = stored.header.hash
         let size = stored.size
         let shard = shards[Int(UInt(bitPattern: hash) % UInt(shards.count))]

@@ -5,3 +5,10 @@ final class Box<Value: Sendable>: Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Boxes compare by value (the same box is equal without reading it), so a struct holding one
+/// gets `==` and `hash` synthesised.
+extension Box: Equatable, Hashable where Value: Hashable {
+    static func == (a: Box, b: Box) -> Bool { a === b || a.value == b.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
+}

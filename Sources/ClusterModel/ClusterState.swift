@@ -223,8 +223,7 @@ struct ClusterState {
     }
 
     private mutating func index(_ e: Endpoint, of key: ServiceKey) {
-        let sole = soleLists[key, default: [key]]
-        soleLists[key] = sole
+        let sole = soleLists[key] ?? { soleLists[key] = [key]; return [key] }()
         endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { list in
             if list.isEmpty { list = sole } else { list.append(key) }
         }

@@ -64,14 +64,7 @@ public struct Endpoint: Sendable, Hashable {
     /// Builds an endpoint.
     public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
         fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports))
-    }
-
-    /// Equal fields.
-    public static func == (a: Endpoint, b: Endpoint) -> Bool { a.fields === b.fields || a.fields.value == b.fields.value }
-
-    /// Hashes the fields.
-    public func hash(into hasher: inout Hasher) { hasher.combine(fields.value) }
-}
+    }}
 
 /// Where a Service's endpoints came from.
 public enum EndpointSource: String, Sendable, Hashable {
@@ -123,10 +116,8 @@ public struct ServiceEntry: Sendable, Hashable {
     public var key: ServiceKey { ServiceKey(namespace: service.namespace, name: service.name) }
 
     /// Equal Service and endpoints (the revision does not count).
-    public static func == (a: ServiceEntry, b: ServiceEntry) -> Bool {
-        a.contents === b.contents || a.contents.value == b.contents.value
-    }
+    public static func == (a: ServiceEntry, b: ServiceEntry) -> Bool { a.contents == b.contents }
 
     /// Hashes what `==` compares.
-    public func hash(into hasher: inout Hasher) { hasher.combine(contents.value) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(contents) }
 }

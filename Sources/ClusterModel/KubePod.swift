@@ -95,12 +95,6 @@ public struct KubePod: Sendable, Hashable, Codable {
                             hostname: hostname, subdomain: subdomain, ports: ports, podIPs: podIPs, phase: phase, ready: ready))
     }
 
-    /// Equal fields.
-    public static func == (a: KubePod, b: KubePod) -> Bool { a.fields === b.fields || a.fields.value == b.fields.value }
-
-    /// Hashes the fields.
-    public func hash(into hasher: inout Hasher) { hasher.combine(fields.value) }
-
     /// Being deleted: `metadata.deletionTimestamp` is set.
     public var isTerminating: Bool { deletionTimestamp != nil }
 

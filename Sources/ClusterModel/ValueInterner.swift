@@ -21,16 +21,13 @@ public final class ValueInterner: @unchecked Sendable {
         return info
     }
 
-    func intern(_ value: [String: String]) -> [String: String] {
-        value.isEmpty ? value : labels.insert(value).memberAfterInsert
-    }
+    func intern(_ value: [String: String]) -> [String: String] { Self.intern(value, in: &labels) }
+    func intern(_ value: [KubePod.ContainerPort]) -> [KubePod.ContainerPort] { Self.intern(value, in: &containerPorts) }
+    func intern(_ value: [KubeService.Port]) -> [KubeService.Port] { Self.intern(value, in: &servicePorts) }
 
-    func intern(_ value: [KubePod.ContainerPort]) -> [KubePod.ContainerPort] {
-        value.isEmpty ? value : containerPorts.insert(value).memberAfterInsert
-    }
-
-    func intern(_ value: [KubeService.Port]) -> [KubeService.Port] {
-        value.isEmpty ? value : servicePorts.insert(value).memberAfterInsert
+    /// The member of `set` equal to `value`, added first if absent (empty values are not kept).
+    private static func intern<T: Collection & Hashable>(_ value: T, in set: inout Set<T>) -> T {
+        value.isEmpty ? value : set.insert(value).memberAfterInsert
     }
 }
 

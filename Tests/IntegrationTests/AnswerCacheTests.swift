@@ -268,7 +268,7 @@ struct AnswerCacheScopeTests {
         let query = Message.query(name, .a, id: 7).wire()
         let (reply, _) = compute(name, .a, snap)
         let stored = AnswerCache.Stored.make(query: query, reply: reply, tcp: false, transferAllowed: false,
-                                             generation: snap.generation, service: nil)
+                                             generation: snap.generation, validity: .generation)
         let question = AnswerCache.Stored.questionLength(query)
         #expect(question == name.labelBytes.reduce(1) { $0 + $1.count + 1 } + 4)
         #expect(Int(stored.header.sharedLength) == question, "the reply repeats the question byte for byte")
@@ -283,7 +283,7 @@ struct AnswerCacheScopeTests {
         #expect(!matches(Array(query.dropLast())))
         // A reply without the question (shared nothing) still matches by the stored bytes alone.
         let bare = AnswerCache.Stored.make(query: query, reply: Array(reply.prefix(12)), tcp: false, transferAllowed: false,
-                                           generation: snap.generation, service: nil)
+                                           generation: snap.generation, validity: .generation)
         #expect(bare.header.sharedLength == 0)
         #expect(query.withUnsafeBytes { bare.matches($0) })
         #expect(!Array(query.prefix(query.count - 1) + [query.last! ^ 1]).withUnsafeBytes { bare.matches($0) })
