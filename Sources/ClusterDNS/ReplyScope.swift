@@ -7,10 +7,14 @@ import ClusterModel
 public enum ReplyScope: Sendable, Hashable {
     /// Exact for the snapshot it was computed from only (same generation).
     case snapshot
-    /// Exact while this Service's entry (the Service and its endpoints) is unchanged, i.e. while
-    /// the snapshot's `ServiceEntry.revision` for the key is the one it was computed with (an
-    /// absent Service: while it stays absent).
+    /// Exact while this Service's entry (the Service and its endpoints) is unchanged (an absent
+    /// Service: while it stays absent): `ChangeMarks.Subject.service`.
     case service(ServiceKey)
+    /// Exact while the Service object (not its endpoints) is unchanged and so are its ready
+    /// endpoints with this DNS label: an answer about `<label>.<service>.<namespace>.svc.<zone>`
+    /// (spec §2.4.1), which its siblings' readiness does not touch. `ChangeMarks.Subject`
+    /// `.serviceObject` and `.endpoint`.
+    case endpoint(ServiceKey, label: String)
     /// Exact for the life of the zone: a name no cluster object can create (only the static
     /// overlay, fixed for the zone's life, has names there).
     case zone
@@ -22,9 +26,11 @@ public enum ReplyScope: Sendable, Hashable {
 
 extension ClusterZone {
     /// The scope of `answer` to `question`: `.service(key)` for a positive answer about a name
-    /// under `<service>.<namespace>.svc.<zone>` (the Service itself, an endpoint hostname or a
-    /// `_port._proto` SRV name, spec §2.3–§2.4) whose every record is owned by a name under that
-    /// Service; such an answer is made from the Service's entry and the static overlay alone.
+    /// under `<service>.<namespace>.svc.<zone>` (the Service itself or a `_port._proto` SRV name,
+    /// spec §2.3–§2.4) whose every record is owned by a name under that Service; such an answer is
+    /// made from the Service's entry and the static overlay alone. `.endpoint(key, label)` for an
+    /// endpoint name `<label>.<service>...` (§2.4.1): made from the Service object, the ready
+    /// endpoints with that label and the overlay alone.
     /// Negative answers: `negativeScope`. Everything else, `.snapshot`: a CNAME (ExternalName) may
     /// lead elsewhere; other names depend on more objects.
     func scope(of answer: Answer, question: Question) -> ReplyScope {
@@ -59,14 +65,18 @@ extension ClusterZone {
             return !answer.answer.contains(where: foreign) && !answer.additional.contains(where: foreign)
         }
         guard owned else { return .snapshot }
-        return .service(ServiceKey(namespace: String(decoding: namespace, as: UTF8.self),
-                                   name: String(decoding: service, as: UTF8.self)))
+        let key = ServiceKey(namespace: String(decoding: namespace, as: UTF8.self), name: String(decoding: service, as: UTF8.self))
+        if serviceLabel == 1, let endpoint = label(0), !isUnderscored(0) {
+            return .endpoint(key, label: String(decoding: endpoint.lazy.map(DomainName.lower), as: UTF8.self))
+        }
+        return .service(key)
     }
 
     /// The scope of a negative answer: NXDOMAIN or NODATA with the zone's SOA alone. Names under
-    /// a Service (`<svc>.<ns>.svc`, `<endpoint>.<svc>.<ns>.svc`, `_<port>._<proto>.<svc>.<ns>.svc`)
+    /// a Service (`<svc>.<ns>.svc`, `_<proto>.<svc>.<ns>.svc`, `_<port>._<proto>.<svc>.<ns>.svc`)
     /// are looked up in that Service's entry and the static overlay only (`ClusterZone.lookup`),
-    /// so `.service`; a name of no cluster shape (`ClusterName.other`: e.g. a search-path
+    /// so `.service`; an endpoint name `<label>.<svc>.<ns>.svc`, in the Service object and the
+    /// endpoints with that label, so `.endpoint`; a name of no cluster shape (`ClusterName.other`: e.g. a search-path
     /// expansion like `www.example.com.ns.svc.cluster.local` has too many labels) is NXDOMAIN unless
     /// the overlay has it, so `.zone`. Namespace and pod names depend on more: `.snapshot`.
     func negativeScope(of answer: Answer, question: Question) -> ReplyScope {
@@ -74,6 +84,8 @@ extension ClusterZone {
               answer.authority.count == 1, case .soa = answer.authority[0].data else { return .snapshot }
         let relative = question.name.lowercased().labels.dropLast(apex.labelCount)
         switch ClusterName(relative: Array(relative)) {
+        case .endpoint(let ns, let svc, let label) where !label.hasPrefix("_"):
+            return .endpoint(ServiceKey(namespace: ns, name: svc), label: label)
         case .service(let ns, let svc), .endpoint(let ns, let svc, _), .port(let ns, let svc, _, _):
             return .service(ServiceKey(namespace: ns, name: svc))
         case .other:

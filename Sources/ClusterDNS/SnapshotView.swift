@@ -58,7 +58,7 @@ struct ServiceView {
         }
         ports = s.ports.map { Port(name: $0.name, proto: $0.protocol.rawValue.lowercased(), port: $0.port) }
         readyEndpoints = entry.readyEndpoints.map {
-            EndpointView(address: $0.address, label: ($0.hostname ?? $0.address.dashed).lowercased(), ports: $0.ports)
+            EndpointView(address: $0.address, label: $0.dnsLabel, ports: $0.ports)
         }
     }
 }

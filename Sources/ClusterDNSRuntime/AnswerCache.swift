@@ -1,4 +1,5 @@
 import ClusterDNS
+import Dispatch
 import ClusterModel
 import DNSModel
 import NIOCore
@@ -9,10 +10,12 @@ import Glibc
 /// Memoises encoded replies. The reply of the pure core is a function of the query bytes
 /// (without the ID), the transport and the snapshot, so a reply is kept with what it depends on
 /// (`ReplyScope`): the generation it was computed under; for an answer about one Service's names,
-/// that Service's entry revision; for a negative answer about a name no object can create,
-/// nothing. A hit is served only while that still holds in the current snapshot (a negative
-/// reply with its SOA serial advanced to the current generation), so answers are never stale,
-/// and churn in one Service leaves the cached answers of every other Service in place.
+/// the `ChangeMarks` of that Service (or of the Service object and one endpoint name); for a
+/// negative answer about a name no object can create, nothing. A hit is served only while that
+/// still holds at the current generation (a negative reply with its SOA serial advanced to it),
+/// so answers are never stale, and churn in one Service (or one pod) leaves the cached answers of
+/// every other Service (or the pod's siblings) in place. Checking costs two atomic loads: no
+/// lock and no snapshot.
 ///
 /// The UDP fast path looks a datagram up as received (hashed and compared in place) and copies the
 /// stored reply into the transport's send buffer with the query's ID written in: no allocation.
@@ -26,8 +29,8 @@ final class AnswerCache: Sendable {
         enum Validity {
             /// At its own generation only.
             case generation
-            /// While the Service's entry has this revision (nil: while the Service is absent).
-            case service(ServiceKey, revision: UInt64?)
+            /// While neither `ChangeMarks` slot has changed since its generation.
+            case unchanged(Int32, Int32)
             /// At every later generation.
             case zone
         }
@@ -104,18 +107,17 @@ final class AnswerCache: Sendable {
         /// Bytes it accounts for: header, bytes, table slot and allocation overhead, roughly.
         var size: Int { Int(header.queryLength) - Int(header.sharedLength) + Int(header.replyLength) + 110 }
 
-        /// The generation at which the stored reply, with its serial advanced, is what recomputing
-        /// would give, when it is `current` or (read only for a Service-scoped entry from an older
-        /// generation) the snapshot's; nil when neither.
-        func validGeneration(_ current: UInt64, snapshot: () -> ClusterSnapshot) -> UInt64? {
-            if header.generation == current { return current }
-            guard header.generation < current else { return nil }
+        /// Whether the stored reply, with its serial advanced, is what recomputing at `current`
+        /// would give (`current` loaded with acquiring order, so `marks` shows its changes).
+        func isValid(at current: UInt64, marks: ChangeMarks) -> Bool {
+            let generation = header.generation
+            if generation == current { return true }
+            guard generation < current else { return false }
             switch header.validity {
-            case .generation: return nil
-            case .zone: return current
-            case .service(let key, let revision):
-                let snap = snapshot()
-                return snap.services[key]?.revision == revision ? snap.generation : nil
+            case .generation: return false
+            case .zone: return true
+            case .unchanged(let a, let b):
+                return marks.lastChange(Int(a)) <= generation && marks.lastChange(Int(b)) <= generation
             }
         }
 
@@ -203,23 +205,22 @@ final class AnswerCache: Sendable {
         /// The generation of the last sweep.
         var sweptGeneration: UInt64 = 0
 
-        /// Drops the entries that can no longer be served: snapshot-scoped replies of older
-        /// generations, and (`checkServices`) Service-scoped ones whose Service has changed.
-        mutating func sweep(_ snapshot: ClusterSnapshot, checkServices: Bool) {
-            entries = entries.filter { _, e in
-                switch e.header.validity {
-                case .generation: e.header.generation == snapshot.generation
-                case .zone: true
-                case .service: !checkServices || e.validGeneration(snapshot.generation) { snapshot } != nil
-                }
-            }
+        /// When the last sweep ran (`DispatchTime` nanoseconds).
+        var sweptAt: UInt64 = 0
+
+        /// Drops the entries that can no longer be served at `generation`.
+        mutating func sweep(_ generation: UInt64, marks: ChangeMarks) {
+            entries = entries.filter { _, e in e.isValid(at: generation, marks: marks) }
             bytes = entries.values.reduce(0) { $0 + $1.size }
         }
     }
 
     /// Generations between two sweeps of a shard (so a churning store does not fill the cache
-    /// with replies of snapshots gone by).
+    /// with replies of snapshots gone by)…
     static let sweepEvery: UInt64 = 64
+    /// …and the least time between them (a sweep rebuilds the shard's table; under heavy churn,
+    /// 64 generations pass in a few milliseconds).
+    let sweepInterval: UInt64
 
     /// One lock-protected part of the cache (a lock cannot live in an array by itself).
     final class Box: Sendable {
@@ -230,12 +231,19 @@ final class AnswerCache: Sendable {
     private let shards: [Box]
     private let maxEntriesPerShard: Int
     private let maxBytesPerShard: Int
+    /// The store's change marks, which scoped replies are checked against.
+    let marks: ChangeMarks
 
-    /// A cache of at most `capacity` replies and about `byteCapacity` bytes of keys and replies.
-    init(capacity: Int = 100_000, byteCapacity: Int = 16 << 20, shardCount: Int = 16) {
+    /// A cache of at most `capacity` replies and about `byteCapacity` bytes of keys and replies,
+    /// for answers from the store whose `changeMarks` are `marks`.
+    init(marks: ChangeMarks, capacity: Int = 100_000, byteCapacity: Int = 16 << 20, shardCount: Int = 16,
+         sweepInterval: Duration = .seconds(1)) {
+        self.marks = marks
         shards = (0..<shardCount).map { _ in Box() }
         maxEntriesPerShard = max(1, capacity / shardCount)
         maxBytesPerShard = max(1, byteCapacity / shardCount)
+        self.sweepInterval = UInt64(sweepInterval.components.seconds) * 1_000_000_000
+            + UInt64(sweepInterval.components.attoseconds / 1_000_000_000)
     }
 
     /// Entries held, and the bytes they account for (for tests and metrics).
@@ -248,7 +256,8 @@ final class AnswerCache: Sendable {
 
     /// The cached reply for `key` if it is current in `snapshot`, with the query's ID in it (a copy).
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
-        guard let (stored, generation) = entry(for: key, generation: snapshot.generation, snapshot: { snapshot }) else { return nil }
+        let generation = snapshot.generation
+        guard let stored = entry(for: key, generation: generation) else { return nil }
         let length = Int(stored.header.replyLength)
         var reply = ByteBuffer()
         reply.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
@@ -258,25 +267,24 @@ final class AnswerCache: Sendable {
         return reply
     }
 
-    /// Copies the cached reply for `key`, if it is current at `generation` (whose snapshot
-    /// `snapshot` gives, asked only when needed), into `out` with the query's ID in it; returns
-    /// its length, or nil (no current reply, or longer than `out`). No allocation.
-    func copyReply(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot,
-                   into out: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let (stored, generation) = entry(for: key, generation: generation, snapshot: snapshot) else { return nil }
+    /// Copies the cached reply for `key`, if it is current at `generation` (an acquiring load of
+    /// `ClusterStore.generation`), into `out` with the query's ID in it; returns its length, or
+    /// nil (no current reply, or longer than `out`). No allocation, no snapshot.
+    func copyReply(for key: Key, generation: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let stored = entry(for: key, generation: generation) else { return nil }
         let length = Int(stored.header.replyLength)
         guard length <= out.count, length >= 12 else { return nil }
         key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
         return length
     }
 
-    /// The entry for `key` and the generation it is served at, if it is current.
-    private func entry(for key: Key, generation: UInt64, snapshot: () -> ClusterSnapshot) -> (Stored, UInt64)? {
+    /// The entry for `key`, if it is current at `generation`.
+    private func entry(for key: Key, generation: UInt64) -> Stored? {
         guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         guard let stored = shard.withLock({ $0.entries[key.hash] }), key.matches(stored),
-              let at = stored.validGeneration(generation, snapshot: snapshot) else { return nil }
-        return (stored, at)
+              stored.isValid(at: generation, marks: marks) else { return nil }
+        return stored
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
@@ -290,26 +298,36 @@ final class AnswerCache: Sendable {
         var validity = Stored.Validity.generation
         if !negative || serialOffset != nil {
             switch scope {
-            case .service(let key): validity = .service(key, revision: snapshot.services[key]?.revision)
+            case .service(let key):
+                let slot = Int32(ChangeMarks.Subject.service(key).slot)
+                validity = .unchanged(slot, slot)
+            case .endpoint(let key, let label):
+                validity = .unchanged(Int32(ChangeMarks.Subject.serviceObject(key).slot),
+                                      Int32(ChangeMarks.Subject.endpoint(key, label: label).slot))
             case .zone: validity = .zone
             case .snapshot: break
             }
         }
+        let generation = snapshot.generation
         let stored = Stored.make(query: query, reply: reply, tcp: tcp, transferAllowed: transferAllowed,
-                                 generation: snapshot.generation, validity: validity, serialOffset: serialOffset ?? 0)
+                                 generation: generation, validity: validity, serialOffset: serialOffset ?? 0)
         let hash = stored.header.hash
         let size = stored.size
         let shard = shards[Int(UInt(bitPattern: hash) % UInt(shards.count))]
         shard.withLock { s in
-            if let old = s.entries[hash], old.header.generation > snapshot.generation { return }  // a late writer
-            if snapshot.generation >= s.sweptGeneration + Self.sweepEvery {
-                s.sweep(snapshot, checkServices: false)
-                s.sweptGeneration = snapshot.generation
+            if let old = s.entries[hash], old.header.generation > generation { return }  // a late writer
+            if generation >= s.sweptGeneration + Self.sweepEvery {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if now >= s.sweptAt + sweepInterval {
+                    s.sweep(generation, marks: marks)
+                    s.sweptGeneration = generation
+                    s.sweptAt = now
+                }
             }
             if s.entries.count >= maxEntriesPerShard || s.bytes + size > maxBytesPerShard {
                 // Full: drop what is stale, then, if still over three quarters, entries in table
                 // order (which follows the hash: a random choice) until under.
-                s.sweep(snapshot, checkServices: true)
+                s.sweep(generation, marks: marks)
                 while !s.entries.isEmpty, s.entries.count * 4 > maxEntriesPerShard * 3 || s.bytes * 4 > maxBytesPerShard * 3 {
                     s.bytes -= s.entries.remove(at: s.entries.startIndex).value.size
                 }

@@ -15,13 +15,14 @@ public final class ClusterResponder: DNSResponder {
     /// Takes names outside our zones when upstreams are configured; nil: REFUSED.
     let forwarder: Forwarder?
     /// Replies already computed from the current snapshot (see `AnswerCache`).
-    let cache = AnswerCache()
+    let cache: AnswerCache
 
     public init(store: ClusterStore, authority: Authority, transferAllow: [CIDR], readiness: Readiness,
                 forwarder: Forwarder? = nil) {
         self.store = store; self.authority = authority
         self.transferAllow = transferAllow; self.readiness = readiness
         self.forwarder = forwarder
+        cache = AnswerCache(marks: store.changeMarks)
     }
 
     public func respond(to request: DNSRequest) -> DNSReply {
@@ -68,8 +69,7 @@ public final class ClusterResponder: DNSResponder {
     public func cachedUDPReply(to query: ByteBuffer, into reply: UnsafeMutableRawBufferPointer) -> Int? {
         guard readiness.isReady else { return nil }
         let key = AnswerCache.Key(query: query, tcp: false, transferAllowed: false)
-        let store = store
-        guard let length = cache.copyReply(for: key, generation: store.generation, snapshot: { store.snapshot }, into: reply),
+        guard let length = cache.copyReply(for: key, generation: store.generation, into: reply),
               length >= 4 else { return nil }
         switch reply[3] & 0x0F {
         case 0, 3: return length                              // NOERROR, NXDOMAIN

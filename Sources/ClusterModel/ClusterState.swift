@@ -40,6 +40,9 @@ struct ClusterState {
     var soleLists: [ServiceKey: [ServiceKey]] = [:]
     /// The last `ServiceEntry.revision` given out.
     var lastRevision: UInt64 = 0
+    /// `ChangeMarks` slots of what changed since the last publication, to be marked with its
+    /// generation.
+    var changedSlots: [Int] = []
 
     func snapshot() -> ClusterSnapshot {
         ClusterSnapshot(generation: generation, services: services, namespaces: namespaces,
@@ -189,31 +192,44 @@ struct ClusterState {
     }
 
     /// Stores a recomputed entry when it differs, updating the address index by the difference
-    /// between the old and new ready endpoints (both sorted by `EndpointComputer.order`).
+    /// between the old and new ready endpoints (both sorted by `EndpointComputer.order`) and
+    /// marking the DNS labels of the endpoints that differ as changed.
     private mutating func store(_ new: ServiceEntry, replacing old: ServiceEntry) {
         guard new != old else { return }
         let key = old.key
-        setService(key, new)
+        setService(key, new, endpointsOnly: new.service == old.service && new.source == old.source)
         let a = old.readyEndpoints, b = new.readyEndpoints
         var i = 0, j = 0
         while i < a.count || j < b.count {
             if j == b.count || (i < a.count && EndpointComputer.order(a[i], b[j])) {
-                unindex(a[i], of: key); i += 1
+                unindex(a[i], of: key); markLabel(of: a[i], in: key); i += 1
             } else if i == a.count || EndpointComputer.order(b[j], a[i]) {
-                index(b[j], of: key); j += 1
+                index(b[j], of: key); markLabel(of: b[j], in: key); j += 1
             } else {
-                if a[i] != b[j] { unindex(a[i], of: key); index(b[j], of: key) }
+                if a[i] != b[j] {
+                    unindex(a[i], of: key); index(b[j], of: key)
+                    markLabel(of: a[i], in: key); markLabel(of: b[j], in: key)
+                }
                 i += 1; j += 1
             }
         }
     }
 
-    /// Stores a Service entry under a fresh revision (see `ServiceEntry.revision`), or removes it.
-    private mutating func setService(_ key: ServiceKey, _ entry: ServiceEntry?) {
+    /// Stores a Service entry under a fresh revision (see `ServiceEntry.revision`), or removes it,
+    /// and marks it changed (`ChangeMarks`): the whole entry, and unless only its endpoints
+    /// changed, the Service object too.
+    private mutating func setService(_ key: ServiceKey, _ entry: ServiceEntry?, endpointsOnly: Bool = false) {
+        changedSlots.append(ChangeMarks.Subject.service(key).slot)
+        if !endpointsOnly { changedSlots.append(ChangeMarks.Subject.serviceObject(key).slot) }
         guard var entry else { services[key] = nil; soleLists[key] = nil; return }
         lastRevision += 1
         entry.revision = lastRevision
         services[key] = entry
+    }
+
+    /// Marks the name `<label>.<service>...` of a ready endpoint that appeared, went or changed.
+    private mutating func markLabel(of e: Endpoint, in key: ServiceKey) {
+        changedSlots.append(ChangeMarks.Subject.endpoint(key, label: e.dnsLabel).slot)
     }
 
     // MARK: Indexes

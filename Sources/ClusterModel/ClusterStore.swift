@@ -58,6 +58,9 @@ public final class ClusterStore: Sendable {
     /// The published snapshot's generation, readable without the lock (the DNS hot path).
     private let publishedGeneration = Atomic<UInt64>(0)
     private let writer: Locked<Writer>
+    /// When each Service and endpoint name last changed, marked before the generation that shows
+    /// the change is published (see `ChangeMarks`).
+    public let changeMarks = ChangeMarks()
 
     /// An empty store at generation 0.
     public init() {
@@ -130,6 +133,8 @@ public final class ClusterStore: Sendable {
         guard changed else { return published.withLock { $0 } }
         state.recomputeDirty()
         state.generation += 1
+        for slot in state.changedSlots { changeMarks.mark(slot, at: state.generation) }
+        state.changedSlots.removeAll(keepingCapacity: state.changedSlots.count < 4096)
         let snap = state.snapshot()
         published.withLock { $0 = snap }
         publishedGeneration.store(snap.generation, ordering: .releasing)

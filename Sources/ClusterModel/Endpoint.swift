@@ -64,7 +64,13 @@ public struct Endpoint: Sendable, Hashable {
     /// Builds an endpoint.
     public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
         fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports))
-    }}
+    }
+
+    /// The endpoint's DNS label under its Service: its hostname, or its dashed address when it has
+    /// none (spec §2.4.1 leaves that label free; CoreDNS `endpointHostname` uses the dashed IP),
+    /// ASCII lower-cased as DNS names compare (RFC 4343).
+    public var dnsLabel: String { Names.lowercased(hostname ?? address.dashed) }
+}
 
 /// Where a Service's endpoints came from.
 public enum EndpointSource: String, Sendable, Hashable {

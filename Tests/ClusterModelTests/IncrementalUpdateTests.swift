@@ -60,6 +60,25 @@ import Testing
         #expect(sorted(snap.podsByIP) == sorted(rebuilt.podsByIP))
     }
 
+    /// Whatever differs between two consecutive snapshots is marked with the later generation
+    /// (`ChangeMarks`): the entry, the Service object, and the ready endpoints under each DNS label.
+    static func checkMarks(before: ClusterSnapshot, after: ClusterSnapshot, _ marks: ChangeMarks) {
+        func marked(_ subject: ChangeMarks.Subject) -> Bool { marks.lastChange(subject.slot) >= after.generation }
+        let keys = Set(before.services.keys).union(after.services.keys)
+        for key in keys {
+            let old = before.services[key], new = after.services[key]
+            if old != new { #expect(marked(.service(key)), "\(key)") }
+            if old?.service != new?.service || old?.source != new?.source { #expect(marked(.serviceObject(key)), "\(key)") }
+            func byLabel(_ e: ServiceEntry?) -> [String: [Endpoint]] {
+                Dictionary(grouping: e?.readyEndpoints ?? [], by: \.dnsLabel)
+            }
+            let a = byLabel(old), b = byLabel(new)
+            for label in Set(a.keys).union(b.keys) where a[label] != b[label] {
+                #expect(marked(.endpoint(key, label: label)), "\(key) \(label)")
+            }
+        }
+    }
+
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func randomPodChurnMatchesARebuild(seed: UInt64) {
         var rng = SplitMix(seed: seed)
@@ -76,8 +95,10 @@ import Testing
                     batch.append(.upsert(.pod(Self.randomPod(i, using: &rng))))
                 }
             }
+            let before = store.snapshot
             store.apply(batch)
             Self.checkAgainstRebuild(store)
+            Self.checkMarks(before: before, after: store.snapshot, store.changeMarks)
         }
         // The Endpoints-fed service ignores pods throughout.
         #expect(store.snapshot.service(namespace: "default", name: "manual")?.readyEndpoints.map(\.address) == [IPAddress("10.9.9.9")!])

@@ -122,12 +122,15 @@ struct AnswerCacheScopeTests {
         let snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")))
         let web = ServiceKey(namespace: "default", name: "web")
         #expect(compute("web.default.svc.cluster.local.", .a, snap).1 == .service(web))
-        #expect(compute("web-0.web.default.svc.cluster.local.", .a, snap).1 == .service(web))
+        #expect(compute("web-0.web.default.svc.cluster.local.", .a, snap).1 == .endpoint(web, label: "web-0"))
+        #expect(compute("WEB-0.web.default.svc.cluster.local.", .a, snap).1 == .endpoint(web, label: "web-0"))
+        #expect(compute("web-9.web.default.svc.cluster.local.", .a, snap).1 == .endpoint(web, label: "web-9"))  // NXDOMAIN
+        #expect(compute("_tcp.web.default.svc.cluster.local.", .a, snap).1 == .service(web))  // empty non-terminal
         #expect(compute("_http._tcp.web.default.svc.cluster.local.", .srv, snap).1 == .service(web))
         #expect(compute("web.default.svc.cluster.local.", .aaaa, snap).1 == .service(web)) // NODATA
         #expect(compute("api.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "api")))  // no endpoints
         #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "nope")))  // NXDOMAIN
-        #expect(compute("x.nope.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "nope")))
+        #expect(compute("x.nope.default.svc.cluster.local.", .a, snap).1 == .endpoint(ServiceKey(namespace: "default", name: "nope"), label: "x"))
         #expect(compute("www.example.com.cluster.local.", .a, snap).1 == .zone)             // no cluster shape
         #expect(compute("a.b.c.default.svc.cluster.local.", .a, snap).1 == .zone)
         #expect(compute("nope.svc.cluster.local.", .a, snap).1 == .snapshot)                // namespace: NXDOMAIN
@@ -140,7 +143,7 @@ struct AnswerCacheScopeTests {
     @Test("an answer about web survives changes to api and is dropped when web's endpoints change")
     func survivesOtherServicesChurn() throws {
         let store = ClusterStore()
-        let cache = AnswerCache()
+        let cache = AnswerCache(marks: store.changeMarks)
         var snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")))
         let name: DomainName = "web.default.svc.cluster.local."
         let query = Message.query(name, .a, id: 1).wire()
@@ -172,11 +175,61 @@ struct AnswerCacheScopeTests {
         #expect(cache.reply(for: key, in: snap) == nil)
     }
 
+    @Test("a pod's own name survives its siblings' changes and is dropped by its own, or by its Service's")
+    func endpointNamesSurviveSiblingsChurn() throws {
+        let store = ClusterStore()
+        let cache = AnswerCache(marks: store.changeMarks)
+        var snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")
+                                                                + "\n---\n" + Self.pod("web-1", app: "web", ip: "10.1.0.2")))
+        let names: [DomainName] = ["web-0.web.default.svc.cluster.local.", "web-7.web.default.svc.cluster.local."]
+        func key(_ name: DomainName) -> AnswerCache.Key {
+            AnswerCache.Key(query: ByteBuffer(bytes: Message.query(name, .a, id: 1).wire()), tcp: false, transferAllowed: false)
+        }
+        func fill() {
+            for name in names {
+                let (reply, scope) = compute(name, .a, snap)
+                cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false,
+                            snapshot: snap, scope: scope)
+            }
+        }
+        // Subjects share a slot with probability ~1/16,384 per pair (hashes are seeded per process);
+        // then a sibling's change would drop the answer too, harmlessly. Such runs check nothing.
+        let web = ServiceKey(namespace: "default", name: "web")
+        let slots = [ChangeMarks.Subject.service(web), .serviceObject(web)] + ["web-0", "web-1", "web-2", "web-7"].map {
+            ChangeMarks.Subject.endpoint(web, label: $0)
+        }
+        guard Set(slots.map(\.slot)).count == slots.count else { return }
+        fill()
+        // web-1 flips, another pod joins: web-0's answer and web-7's NXDOMAIN stay, byte for byte.
+        for (i, change) in [Self.pod("web-1", app: "web", ip: "10.1.0.2", ready: false), Self.pod("web-2", app: "web", ip: "10.1.0.3"),
+                            Self.pod("web-1", app: "web", ip: "10.1.0.2")].enumerated() {
+            snap = store.apply([.upsert(try objects(change)[0])])
+            for name in names {
+                let hit = try #require(cache.reply(for: key(name), in: snap), "\(name) dropped after sibling change \(i)")
+                #expect(Array(hit.readableBytesView) == compute(name, .a, snap).0, "\(name) after sibling change \(i)")
+            }
+        }
+        // web-0 itself turns not ready: its answer is dropped, web-7's is not.
+        snap = store.apply([.upsert(try objects(Self.pod("web-0", app: "web", ip: "10.1.0.1", ready: false))[0])])
+        #expect(cache.reply(for: key(names[0]), in: snap) == nil)
+        #expect(cache.reply(for: key(names[1]), in: snap) != nil)
+        #expect(try Message(wire: compute(names[0], .a, snap).0).rcode == .nxDomain)
+        // web-7 appears: its NXDOMAIN is dropped.
+        fill()
+        snap = store.apply([.upsert(try objects(Self.pod("web-7", app: "web", ip: "10.1.0.7"))[0])])
+        #expect(cache.reply(for: key(names[1]), in: snap) == nil)
+        #expect(cache.reply(for: key(names[0]), in: snap) != nil)
+        // The Service object changes (its ports): every name under it is dropped.
+        fill()
+        snap = store.apply([.upsert(try objects(Self.services.replacingOccurrences(of: "port: 80,", with: "port: 81,"))[0])])
+        for name in names { #expect(cache.reply(for: key(name), in: snap) == nil, "\(name)") }
+    }
+
     @Test("bounded: a full cache drops stale replies first, then random ones")
     func bounded() throws {
         let store = ClusterStore()
         let snap = store.replace(source: "t", with: try objects(Self.services))
-        let cache = AnswerCache(capacity: 160, byteCapacity: 1 << 30, shardCount: 16)   // 10 per shard
+        let cache = AnswerCache(marks: store.changeMarks, capacity: 160, byteCapacity: 1 << 30, shardCount: 16)   // 10 per shard
         for i in 0..<1_000 { storeNegative(i, cache, snap) }
         #expect(cache.usage.entries <= 160 && cache.usage.entries >= 16)
         #expect(cache.reply(for: negativeKey(999), in: snap) != nil)     // the latest is always kept
@@ -186,7 +239,7 @@ struct AnswerCacheScopeTests {
     func sweeps() throws {
         let store = ClusterStore()
         var snap = store.replace(source: "t", with: try objects(Self.services))
-        let cache = AnswerCache(shardCount: 16)
+        let cache = AnswerCache(marks: store.changeMarks, shardCount: 16, sweepInterval: .zero)
         for i in 0..<100 { storeNegative(i, cache, snap) }
         #expect(cache.usage.entries == 100)
         for i in 0..<AnswerCache.sweepEvery {
@@ -211,7 +264,7 @@ struct AnswerCacheScopeTests {
     @Test("a negative answer is served, its SOA serial advanced, until its name can exist; a namespace's for one generation")
     func negativeAnswersAcrossGenerations() throws {
         let store = ClusterStore()
-        let cache = AnswerCache()
+        let cache = AnswerCache(marks: store.changeMarks)
         var snap = store.replace(source: "t", with: try objects(Self.services))
         func key(_ query: [UInt8]) -> AnswerCache.Key { AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false) }
         let names: [DomainName] = ["nope.default.svc.cluster.local.", "x.nope.default.svc.cluster.local.",

@@ -1,0 +1,54 @@
+import Synchronization
+
+/// When each Service, and each endpoint name under a Service, last changed: the generation of the
+/// snapshot that first showed the change, readable from any thread with one atomic load and no
+/// lock. An answer cache keeps an answer computed at generation G while the marks it depends on
+/// are all ≤ G (`ReplyScope`), without fetching the current snapshot.
+///
+/// Subjects are hashed into a fixed table of slots, and a slot holds the latest change of any
+/// subject hashed to it: two subjects sharing a slot cost a reader a needless recomputation, never
+/// a stale answer. The store marks a batch's slots before it publishes the batch's generation
+/// (a releasing store), so a reader that has loaded generation N (an acquiring load, e.g.
+/// `ClusterStore.generation`) sees every mark of a change published up to N.
+public final class ChangeMarks: @unchecked Sendable {
+    /// Slots in the table (8 bytes each: 128 KiB).
+    public static let slotCount = 1 << 14
+
+    /// A subject whose changes are marked.
+    public enum Subject: Hashable, Sendable {
+        /// The Service's entry: the Service object or any of its endpoints.
+        case service(ServiceKey)
+        /// The Service object and where its endpoints come from, but not the endpoints themselves.
+        case serviceObject(ServiceKey)
+        /// The ready endpoints of the Service with this DNS label (`Endpoint.dnsLabel`): what
+        /// `<label>.<service>.<namespace>.svc.<zone>` answers with (spec §2.4.1).
+        case endpoint(ServiceKey, label: String)
+
+        /// The slot the subject is marked in (stable for the life of the process).
+        public var slot: Int { hashValue & (ChangeMarks.slotCount - 1) }
+    }
+
+    private let slots: UnsafeMutablePointer<Atomic<UInt64>>
+
+    /// A table with nothing marked.
+    public init() {
+        slots = .allocate(capacity: Self.slotCount)
+        for i in 0..<Self.slotCount { (slots + i).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        slots.deinitialize(count: Self.slotCount)
+        slots.deallocate()
+    }
+
+    /// The latest generation marked in `slot` (0: none). Read after an acquiring load of the
+    /// generation it is compared with.
+    public func lastChange(_ slot: Int) -> UInt64 {
+        slots[slot & (Self.slotCount - 1)].load(ordering: .relaxed)
+    }
+
+    /// Marks `slot` as changed at `generation` (the writer's generations only grow).
+    func mark(_ slot: Int, at generation: UInt64) {
+        slots[slot & (Self.slotCount - 1)].store(generation, ordering: .relaxed)
+    }
+}
