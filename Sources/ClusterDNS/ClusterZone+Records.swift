@@ -18,9 +18,9 @@ extension ClusterZone {
             if case .records(let rrs, _) = srvForAllPorts(service, owner: name) { out += rrs }
             var endpointNames = Set<String>()
             if service.kind.isAddressable {
-                for ep in service.readyEndpoints where endpointNames.insert(ep.label).inserted {
+                for ep in service.readyEndpoints where endpointNames.insert(ep.dnsLabel).inserted {
                     let owner = endpointName(ep, in: service)
-                    if case .records(let rrs, _) = endpointLookup(service, hostname: ep.label, owner: owner, type: .any) {
+                    if case .records(let rrs, _) = endpointLookup(service, hostname: ep.dnsLabel, owner: owner, type: .any) {
                         out += rrs
                     }
                 }

@@ -4,7 +4,7 @@ import ClusterModel
 extension ClusterZone {
     /// The fully qualified name of a service: `<svc>.<ns>.svc.<zone>`.
     func serviceName(_ entry: ServiceView) -> DomainName {
-        DomainName(labels: [entry.name, entry.namespace, "svc"] + apex.labels) ?? apex
+        apex.prepending(labels: [entry.name, entry.namespace, "svc"]) ?? apex
     }
 
     /// `<svc>.<ns>.svc.<zone>`: cluster IPs (spec §2.3.1), every ready endpoint for a headless
@@ -21,7 +21,7 @@ extension ClusterZone {
             let ready = entry.readyEndpoints
             guard !ready.isEmpty else { return .nxdomain }
             if type == .srv { return srvForAllPorts(entry, owner: owner) }
-            return .records(addressRecords(ready.map(\.address), owner: owner, type: type))
+            return .records(addressRecords(ready.lazy.map(\.address), owner: owner, type: type))
         }
     }
 
@@ -67,16 +67,18 @@ extension ClusterZone {
         case .headless:
             let service = serviceName(entry)
             var seenAddresses = Set<TargetAddress>()
+            targets.reserveCapacity(entry.readyEndpoints.count * ports.count)
             for ep in entry.readyEndpoints {
+                let label = ep.dnsLabel
                 var target: DomainName?
                 for p in ports {
                     guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
-                    if target == nil { target = service.prepending(ep.label) ?? service }
-                    targets.append((port, target!, ep.label))
+                    if target == nil { target = service.prepending(label) ?? service }
+                    targets.append((port, target!, label))
                 }
                 // In target order (the endpoints are sorted by address), each record once.
-                guard let target, seenAddresses.insert(TargetAddress(label: ep.label, address: ep.address)).inserted else { continue }
-                additional += addressRecords([ep.address], owner: target, type: .any)
+                guard let target, seenAddresses.insert(TargetAddress(label: label, address: ep.address)).inserted else { continue }
+                additional += addressRecords(CollectionOfOne(ep.address), owner: target, type: .any)
             }
         }
         let weight = UInt16(max(1, 100 / max(1, targets.count)))
@@ -90,16 +92,16 @@ extension ClusterZone {
 
     /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname
     /// gets its dashed address (spec §2.4.1 leaves the label free; CoreDNS uses the dashed IP).
-    func endpointName(_ ep: ServiceView.EndpointView, in entry: ServiceView) -> DomainName {
-        serviceName(entry).prepending(ep.label) ?? serviceName(entry)
+    func endpointName(_ ep: Endpoint, in entry: ServiceView) -> DomainName {
+        serviceName(entry).prepending(ep.dnsLabel) ?? serviceName(entry)
     }
 
     /// `<hostname>.<svc>.<ns>.svc.<zone>`: the ready endpoints with that name (spec §2.4.1;
     /// CoreDNS also answers these for ClusterIP services).
     func endpointLookup(_ entry: ServiceView, hostname: String, owner: DomainName, type: RecordType) -> Lookup {
         guard entry.kind.isAddressable else { return .nxdomain }
-        let hits = entry.readyEndpoints.filter { $0.label == hostname }
+        let hits = entry.readyEndpoints.lazy.filter { $0.dnsLabel == hostname }.map(\.address)
         guard !hits.isEmpty else { return .nxdomain }
-        return .records(addressRecords(hits.map(\.address), owner: owner, type: type))
+        return .records(addressRecords(hits, owner: owner, type: type))
     }
 }

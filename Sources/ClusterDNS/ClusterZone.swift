@@ -154,10 +154,13 @@ public struct ClusterZone: Sendable {
     }
 
     /// A and AAAA records for `addresses` that match `type` (ANY takes both).
-    func addressRecords(_ addresses: [IPAddress], owner: DomainName, type: RecordType) -> [ResourceRecord] {
+    func addressRecords(_ addresses: some Collection<IPAddress>, owner: DomainName, type: RecordType) -> [ResourceRecord] {
+        let count = addresses.count
         var out: [ResourceRecord] = []
+        out.reserveCapacity(count)
         var seen = Set<IPAddress>()
-        for address in addresses where seen.insert(address).inserted {
+        if count > 1 { seen.reserveCapacity(count) }
+        for address in addresses where count == 1 || seen.insert(address).inserted {
             switch address {
             case .v4(let a) where type == .a || type == .any:
                 out.append(ResourceRecord(name: owner, ttl: ttl, data: .a(a)))

@@ -23,23 +23,13 @@ struct ServiceView {
         var port: UInt16
     }
 
-    struct EndpointView {
-        var address: IPAddress
-        /// The endpoint's DNS label: its hostname, or its dashed address (CoreDNS `endpointHostname`).
-        var label: String
-        var ports: [EndpointPort]
-
-        /// The endpoint's port for the service port with this name and protocol.
-        func port(named name: String?, proto: String) -> UInt16? {
-            ports.first { $0.name?.lowercased() == name?.lowercased() && $0.protocol.rawValue.lowercased() == proto }?.port
-        }
-    }
-
     let name: String
     let namespace: String
     let kind: Kind
     let ports: [Port]
-    let readyEndpoints: [EndpointView]
+    /// The entry's ready endpoints, sorted by address (its own array: building a view copies
+    /// nothing per endpoint). Their DNS names use `Endpoint.dnsLabel`.
+    let readyEndpoints: [Endpoint]
 
     init(_ entry: ServiceEntry) {
         let s = entry.service
@@ -56,10 +46,35 @@ struct ServiceView {
         } else {
             kind = .clusterIP(s.clusterAddresses)
         }
-        ports = s.ports.map { Port(name: $0.name, proto: $0.protocol.rawValue.lowercased(), port: $0.port) }
-        readyEndpoints = entry.readyEndpoints.map {
-            EndpointView(address: $0.address, label: $0.dnsLabel, ports: $0.ports)
+        ports = s.ports.map { Port(name: $0.name, proto: $0.protocol.label, port: $0.port) }
+        readyEndpoints = entry.readyEndpoints
+    }
+}
+
+extension TransportProtocol {
+    /// The protocol as in `_<proto>` labels (RFC 2782): lower case.
+    var label: String {
+        switch self {
+        case .tcp: "tcp"
+        case .udp: "udp"
+        case .sctp: "sctp"
         }
+    }
+}
+
+extension Endpoint {
+    /// The endpoint's port for the service port with this name (ASCII case-insensitive) and
+    /// protocol label.
+    func port(named name: String?, proto: String) -> UInt16? {
+        for p in ports where p.protocol.label == proto {
+            switch (p.name, name) {
+            case (nil, nil): return p.port
+            case (let a?, let b?) where a.utf8.elementsEqual(b.utf8, by: { DomainName.lower($0) == DomainName.lower($1) }):
+                return p.port
+            default: continue
+            }
+        }
+        return nil
     }
 }
 
@@ -86,8 +101,8 @@ struct SnapshotView {
         snapshot.services(withClusterIP: ip).compactMap { snapshot.services[$0].map(ServiceView.init) }
     }
 
-    func endpoints(withIP ip: IPAddress) -> [(ServiceView, ServiceView.EndpointView)] {
-        var out: [(ServiceView, ServiceView.EndpointView)] = []
+    func endpoints(withIP ip: IPAddress) -> [(ServiceView, Endpoint)] {
+        var out: [(ServiceView, Endpoint)] = []
         for key in snapshot.services(withEndpointIP: ip) {
             guard let entry = snapshot.services[key] else { continue }
             let view = ServiceView(entry)

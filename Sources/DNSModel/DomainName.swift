@@ -20,10 +20,10 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     public init?<S: Sequence>(labels: S) where S.Element: StringProtocol {
         var bytes: [UInt8] = []
         for label in labels {
-            let utf8 = Array(label.utf8)
-            guard !utf8.isEmpty, utf8.count <= Self.maxLabelLength else { return nil }
-            bytes.append(UInt8(utf8.count))
-            bytes.append(contentsOf: utf8)
+            let n = label.utf8.count
+            guard n > 0, n <= Self.maxLabelLength else { return nil }
+            bytes.append(UInt8(n))
+            bytes.append(contentsOf: label.utf8)
         }
         bytes.append(0)
         guard bytes.count <= Self.maxWireLength else { return nil }
@@ -122,10 +122,27 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
 
     /// `label.self`, nil when too long.
     public func prepending(_ label: some StringProtocol) -> DomainName? {
-        let utf8 = Array(label.utf8)
-        guard !utf8.isEmpty, utf8.count <= Self.maxLabelLength,
-              wire.count + utf8.count + 1 <= Self.maxWireLength else { return nil }
-        return DomainName(uncheckedWire: [UInt8(utf8.count)] + utf8 + wire)
+        prepending(labels: CollectionOfOne(label))
+    }
+
+    /// `labels` (leftmost first, without dots) followed by `self`, built in one allocation; nil
+    /// when a label is empty or too long, or the name would be.
+    public func prepending<C: Collection>(labels: C) -> DomainName? where C.Element: StringProtocol {
+        var length = wire.count
+        for label in labels {
+            let n = label.utf8.count
+            guard n > 0, n <= Self.maxLabelLength else { return nil }
+            length += 1 + n
+        }
+        guard length <= Self.maxWireLength else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        for label in labels {
+            bytes.append(UInt8(label.utf8.count))
+            bytes.append(contentsOf: label.utf8)
+        }
+        bytes.append(contentsOf: wire)
+        return DomainName(uncheckedWire: bytes)
     }
 
     /// `self` followed by `suffix` (self taken as relative), nil when too long.
