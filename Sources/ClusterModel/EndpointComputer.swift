@@ -29,7 +29,12 @@ enum EndpointComputer {
     /// selected pods, at the cost of the changed pods (plus one pass over the list) instead.
     static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> ServiceEntry {
         var ready = entry.readyEndpoints, notReady = entry.notReadyEndpoints
-        let isChanged = { (e: Endpoint) in e.targetPod.map(changed.contains) ?? false }
+        // Usually one pod changed: compare names instead of hashing every endpoint's pod name.
+        let only = changed.count == 1 ? changed.first : nil
+        let isChanged = { (e: Endpoint) in
+            guard let pod = e.targetPod else { return false }
+            return only.map { $0 == pod } ?? changed.contains(pod)
+        }
         ready.removeAll(where: isChanged)
         notReady.removeAll(where: isChanged)
         let shared = (ready.first ?? notReady.first)?.ports

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A domain name, stored in uncompressed wire format (RFC 1035 §3.1) with the case as given.
 ///
 /// Equality and hashing ignore ASCII case (RFC 4343); `description` keeps the original case.
@@ -165,6 +171,8 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
             var i = 0
             while a.count - i > suffix.count, i < a.count, a[i] != 0 { i += 1 + Int(a[i]) }
             guard a.count - i == suffix.count else { return false }
+            // Same case (names we build are lower-case), else compare folding ASCII case.
+            if let x = a.baseAddress, let y = suffix.baseAddress, memcmp(x + i, y, suffix.count) == 0 { return true }
             for j in 0..<suffix.count where Self.lower(a[i + j]) != Self.lower(suffix[j]) { return false }
             return true
         }
