@@ -54,7 +54,6 @@ extension ClusterZone {
         // Targets all share the service name, so duplicates are found by the endpoint label, not
         // by hashing whole names.
         struct TargetPort: Hashable { let label: String; let port: UInt16 }
-        struct TargetAddress: Hashable { let label: String; let address: IPAddress }
         var targets: [(port: UInt16, target: DomainName, label: String)] = []
         var additional: [ResourceRecord] = []
         switch entry.kind {
@@ -66,8 +65,8 @@ extension ClusterZone {
             additional = addressRecords(addresses, owner: target, type: .any)
         case .headless:
             let service = serviceName(entry)
-            var seenAddresses = Set<TargetAddress>()
             targets.reserveCapacity(entry.readyEndpoints.count * ports.count)
+            var previous: (label: String, address: IPAddress)?
             for ep in entry.readyEndpoints {
                 let label = ep.dnsLabel
                 var target: DomainName?
@@ -76,14 +75,18 @@ extension ClusterZone {
                     if target == nil { target = service.prepending(label) ?? service }
                     targets.append((port, target!, label))
                 }
-                // In target order (the endpoints are sorted by address), each record once.
-                guard let target, seenAddresses.insert(TargetAddress(label: label, address: ep.address)).inserted else { continue }
+                // In target order, each record once: the endpoints are sorted by address, then
+                // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
+                guard let target else { continue }
+                defer { previous = (label, ep.address) }
+                if let previous, previous.label == label, previous.address == ep.address { continue }
                 additional += addressRecords(CollectionOfOne(ep.address), owner: target, type: .any)
             }
         }
         let weight = UInt16(max(1, 100 / max(1, targets.count)))
-        var seen = Set<TargetPort>()
+        var seen = Set<TargetPort>(minimumCapacity: targets.count)
         var out: [ResourceRecord] = []
+        out.reserveCapacity(targets.count)
         for t in targets where seen.insert(TargetPort(label: t.label, port: t.port)).inserted {
             out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: t.port, target: t.target))))
         }

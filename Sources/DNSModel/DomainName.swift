@@ -127,12 +127,15 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     }
 
     /// `label.self`, nil when too long.
+    @inlinable
     public func prepending(_ label: some StringProtocol) -> DomainName? {
         prepending(labels: CollectionOfOne(label))
     }
 
     /// `labels` (leftmost first, without dots) followed by `self`, built in one allocation; nil
     /// when a label is empty or too long, or the name would be.
+    /// Inlinable, so callers get it specialised for their string type.
+    @inlinable
     public func prepending<C: Collection>(labels: C) -> DomainName? where C.Element: StringProtocol {
         var length = wire.count
         for label in labels {
