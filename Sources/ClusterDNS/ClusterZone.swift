@@ -153,14 +153,23 @@ public struct ClusterZone: Sendable {
         return IPv6Address(label.replacingOccurrences("-", ":")).map(IPAddress.v6)
     }
 
-    /// A and AAAA records for `addresses` that match `type` (ANY takes both).
-    func addressRecords(_ addresses: some Collection<IPAddress>, owner: DomainName, type: RecordType) -> [ResourceRecord] {
+    /// A and AAAA records for `addresses` that match `type` (ANY takes both), each address once.
+    /// `sorted`: equal addresses are adjacent (endpoint lists, `EndpointComputer.order`), so no
+    /// set is needed to find them.
+    func addressRecords(_ addresses: some Collection<IPAddress>, owner: DomainName, type: RecordType,
+                        sorted: Bool = false) -> [ResourceRecord] {
         let count = addresses.count
         var out: [ResourceRecord] = []
         out.reserveCapacity(count)
         var seen = Set<IPAddress>()
-        if count > 1 { seen.reserveCapacity(count) }
-        for address in addresses where count == 1 || seen.insert(address).inserted {
+        if count > 1, !sorted { seen.reserveCapacity(count) }
+        var previous: IPAddress?
+        func isNew(_ address: IPAddress) -> Bool {
+            guard sorted else { return count == 1 || seen.insert(address).inserted }
+            defer { previous = address }
+            return address != previous
+        }
+        for address in addresses where isNew(address) {
             switch address {
             case .v4(let a) where type == .a || type == .any:
                 out.append(ResourceRecord(name: owner, ttl: ttl, data: .a(a)))
