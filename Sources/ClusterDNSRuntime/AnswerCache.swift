@@ -257,7 +257,7 @@ final class AnswerCache: Sendable {
     /// The cached reply for `key` if it is current in `snapshot`, with the query's ID in it (a copy).
     func reply(for key: Key, in snapshot: ClusterSnapshot) -> ByteBuffer? {
         let generation = snapshot.generation
-        guard let stored = entry(for: key, generation: generation) else { return nil }
+        guard let stored = withCurrentEntry(for: key, generation: generation, { $0 }) else { return nil }
         let length = Int(stored.header.replyLength)
         var reply = ByteBuffer()
         reply.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
@@ -271,20 +271,25 @@ final class AnswerCache: Sendable {
     /// `ClusterStore.generation`), into `out` with the query's ID in it; returns its length, or
     /// nil (no current reply, or longer than `out`). No allocation, no snapshot.
     func copyReply(for key: Key, generation: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let stored = entry(for: key, generation: generation) else { return nil }
-        let length = Int(stored.header.replyLength)
-        guard length <= out.count, length >= 12 else { return nil }
-        key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
-        return length
+        let copied: Int?? = withCurrentEntry(for: key, generation: generation) { stored in
+            let length = Int(stored.header.replyLength)
+            guard length <= out.count, length >= 12 else { return nil }
+            key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
+            return length
+        }
+        return copied ?? nil
     }
 
-    /// The entry for `key`, if it is current at `generation`.
-    private func entry(for key: Key, generation: UInt64) -> Stored? {
+    /// `body` applied to the entry for `key`, if it is current at `generation`; under the shard's
+    /// lock, so a hit copies its reply out without retaining the entry (the table holds it).
+    private func withCurrentEntry<T>(for key: Key, generation: UInt64, _ body: (Stored) -> T) -> T? {
         guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
-        guard let stored = shard.withLock({ $0.entries[key.hash] }), key.matches(stored),
-              stored.isValid(at: generation, marks: marks) else { return nil }
-        return stored
+        return shard.withLock { s in
+            guard let stored = s.entries[key.hash], key.matches(stored),
+                  stored.isValid(at: generation, marks: marks) else { return nil }
+            return body(stored)
+        }
     }
 
     /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
