@@ -38,8 +38,6 @@ struct ClusterState {
     /// address only that Service uses (nearly all), shared, so a Service's 20 endpoints cost one
     /// array, not 20 (~75 bytes each).
     var soleLists: [ServiceKey: [ServiceKey]] = [:]
-    /// The last `ServiceEntry.revision` given out.
-    var lastRevision: UInt64 = 0
     /// `ChangeMarks` slots of what changed since the last publication, to be marked with its
     /// generation.
     var changedSlots: [Int] = []
@@ -215,16 +213,13 @@ struct ClusterState {
         }
     }
 
-    /// Stores a Service entry under a fresh revision (see `ServiceEntry.revision`), or removes it,
-    /// and marks it changed (`ChangeMarks`): the whole entry, and unless only its endpoints
-    /// changed, the Service object too.
+    /// Stores a Service entry, or removes it, and marks it changed (`ChangeMarks`): the whole
+    /// entry, and unless only its endpoints changed, the Service object too.
     private mutating func setService(_ key: ServiceKey, _ entry: ServiceEntry?, endpointsOnly: Bool = false) {
         changedSlots.append(ChangeMarks.Subject.service(key).slot)
         if !endpointsOnly { changedSlots.append(ChangeMarks.Subject.serviceObject(key).slot) }
-        guard var entry else { services[key] = nil; soleLists[key] = nil; return }
-        lastRevision += 1
-        entry.revision = lastRevision
         services[key] = entry
+        if entry == nil { soleLists[key] = nil }
     }
 
     /// Marks the name `<label>.<service>...` of a ready endpoint that appeared, went or changed.

@@ -86,7 +86,7 @@ public enum EndpointSource: String, Sendable, Hashable {
 
 /// A Service and its endpoints.
 public struct ServiceEntry: Sendable, Hashable {
-    /// What `==` compares, behind one reference (`Box`).
+    /// The entry's fields, behind one reference (`Box`): `==` and `hash` are synthesised from it.
     struct Contents: Sendable, Hashable {
         let service: KubeService
         let readyEndpoints: [Endpoint]
@@ -104,11 +104,6 @@ public struct ServiceEntry: Sendable, Hashable {
     public var notReadyEndpoints: [Endpoint] { contents.value.notReadyEndpoints }
     /// Where the endpoints came from.
     public var source: EndpointSource { contents.value.source }
-    /// A number the store gives the entry each time the entry (Service or endpoints) changes,
-    /// unique across the store's life: equal revisions mean an equal entry, so an answer
-    /// cache can keep an answer about this Service across snapshots that did not touch it.
-    /// Not part of `==` or `hash`.
-    public internal(set) var revision: UInt64 = 0
 
     /// Builds an entry.
     public init(service: KubeService, readyEndpoints: [Endpoint] = [], notReadyEndpoints: [Endpoint] = [], source: EndpointSource = .none) {
@@ -120,10 +115,4 @@ public struct ServiceEntry: Sendable, Hashable {
 
     /// The service's key.
     public var key: ServiceKey { ServiceKey(namespace: service.namespace, name: service.name) }
-
-    /// Equal Service and endpoints (the revision does not count).
-    public static func == (a: ServiceEntry, b: ServiceEntry) -> Bool { a.contents == b.contents }
-
-    /// Hashes what `==` compares.
-    public func hash(into hasher: inout Hasher) { hasher.combine(contents) }
 }
