@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Subjects are hashed into a fixed table of slots, and a slot holds the latest change of any
 /// subject hashed to it: two subjects sharing a slot cost a reader a needless recomputation, never
-/// a stale answer. The store marks a batch's slots before it publishes the batch's generation
+/// a stale answer. The hash is fixed (FNV-1a), so which subjects share a slot does not change from
+/// one run to the next; only writers to the store create marks, so a DNS client cannot aim at one. The store marks a batch's slots before it publishes the batch's generation
 /// (a releasing store), so a reader that has loaded generation N (an acquiring load, e.g.
 /// `ClusterStore.generation`) sees every mark of a change published up to N.
 public final class ChangeMarks: @unchecked Sendable {
@@ -24,8 +25,19 @@ public final class ChangeMarks: @unchecked Sendable {
         /// `<label>.<service>.<namespace>.svc.<zone>` answers with (spec §2.4.1).
         case endpoint(ServiceKey, label: String)
 
-        /// The slot the subject is marked in (stable for the life of the process).
-        public var slot: Int { hashValue & (ChangeMarks.slotCount - 1) }
+        /// The slot the subject is marked in: FNV-1a (64-bit) of a tag and the names' UTF-8
+        /// bytes, each name ended by a zero byte, high half folded into the low.
+        public var slot: Int {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            func mix(_ name: String) { for byte in name.utf8 { mix(byte) }; mix(0) }
+            switch self {
+            case .service(let key): mix(1); mix(key.namespace); mix(key.name)
+            case .serviceObject(let key): mix(2); mix(key.namespace); mix(key.name)
+            case .endpoint(let key, let label): mix(3); mix(key.namespace); mix(key.name); mix(label)
+            }
+            return Int(truncatingIfNeeded: h ^ (h >> 32)) & (ChangeMarks.slotCount - 1)
+        }
     }
 
     private let slots: UnsafeMutablePointer<Atomic<UInt64>>

@@ -140,9 +140,10 @@ struct AnswerCacheScopeTests {
         #expect(compute("1.0.1.10.in-addr.arpa.", .ptr, snap).1 == .snapshot)
     }
 
-    /// False when two of `subjects` share a `ChangeMarks` slot (probability ~1/16,384 per pair;
-    /// hashes are seeded per process): a change to one would then drop answers about the other
-    /// too, harmlessly, and a test that expects an answer to survive checks nothing in that run.
+    /// True when no two of `subjects` share a `ChangeMarks` slot. A test that expects an answer to
+    /// survive other subjects' changes requires it: sharing a slot would drop the answer too (a
+    /// harmless needless recomputation, but not what the test checks). Slots are a fixed hash, so
+    /// this holds or fails the same way in every run.
     static func distinctSlots(_ subjects: [ChangeMarks.Subject]) -> Bool {
         Set(subjects.map(\.slot)).count == subjects.count
     }
@@ -154,7 +155,7 @@ struct AnswerCacheScopeTests {
 
     @Test("an answer about web survives changes to api and is dropped when web's endpoints change")
     func survivesOtherServicesChurn() throws {
-        guard Self.distinctSlots([.service(ServiceKey(namespace: "default", name: "web"))] + Self.apiChanges(5)) else { return }
+        try #require(Self.distinctSlots([.service(ServiceKey(namespace: "default", name: "web"))] + Self.apiChanges(5)))
         let store = ClusterStore()
         let cache = AnswerCache(marks: store.changeMarks)
         var snap = store.replace(source: "t", with: try objects(Self.services + "\n---\n" + Self.pod("web-0", app: "web", ip: "10.1.0.1")))
@@ -206,9 +207,9 @@ struct AnswerCacheScopeTests {
             }
         }
         let web = ServiceKey(namespace: "default", name: "web")
-        guard Self.distinctSlots([.service(web), .serviceObject(web)] + ["web-0", "web-1", "web-2", "web-7"].map {
+        try #require(Self.distinctSlots([.service(web), .serviceObject(web)] + ["web-0", "web-1", "web-2", "web-7"].map {
             ChangeMarks.Subject.endpoint(web, label: $0)
-        }) else { return }
+        }))
         fill()
         // web-1 flips, another pod joins: web-0's answer and web-7's NXDOMAIN stay, byte for byte.
         for (i, change) in [Self.pod("web-1", app: "web", ip: "10.1.0.2", ready: false), Self.pod("web-2", app: "web", ip: "10.1.0.3"),
@@ -274,7 +275,7 @@ struct AnswerCacheScopeTests {
     @Test("a negative answer is served, its SOA serial advanced, until its name can exist; a namespace's for one generation")
     func negativeAnswersAcrossGenerations() throws {
         let nope = ServiceKey(namespace: "default", name: "nope")
-        guard Self.distinctSlots([.service(nope), .serviceObject(nope), .endpoint(nope, label: "x")] + Self.apiChanges(3)) else { return }
+        try #require(Self.distinctSlots([.service(nope), .serviceObject(nope), .endpoint(nope, label: "x")] + Self.apiChanges(3)))
         let store = ClusterStore()
         let cache = AnswerCache(marks: store.changeMarks)
         var snap = store.replace(source: "t", with: try objects(Self.services))
