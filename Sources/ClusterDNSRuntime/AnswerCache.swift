@@ -271,18 +271,17 @@ final class AnswerCache: Sendable {
     /// `ClusterStore.generation`), into `out` with the query's ID in it; returns its length, or
     /// nil (no current reply, or longer than `out`). No allocation, no snapshot.
     func copyReply(for key: Key, generation: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int? {
-        let copied: Int?? = withCurrentEntry(for: key, generation: generation) { stored in
+        withCurrentEntry(for: key, generation: generation) { stored in
             let length = Int(stored.header.replyLength)
             guard length <= out.count, length >= 12 else { return nil }
             key.query.withUnsafeReadableBytes { stored.copyReply(into: out, query: $0, generation: generation) }
             return length
         }
-        return copied ?? nil
     }
 
     /// `body` applied to the entry for `key`, if it is current at `generation`; under the shard's
     /// lock, so a hit copies its reply out without retaining the entry (the table holds it).
-    private func withCurrentEntry<T>(for key: Key, generation: UInt64, _ body: (Stored) -> T) -> T? {
+    private func withCurrentEntry<T>(for key: Key, generation: UInt64, _ body: (Stored) -> T?) -> T? {
         guard Self.cacheable(length: key.length) else { return nil }
         let shard = shards[Int(UInt(bitPattern: key.hash) % UInt(shards.count))]
         return shard.withLock { s in

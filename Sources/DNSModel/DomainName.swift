@@ -23,17 +23,9 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     public init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
 
     /// Builds a name from labels (without dots), nil when a label or the whole name is too long.
-    public init?<S: Sequence>(labels: S) where S.Element: StringProtocol {
-        var bytes: [UInt8] = []
-        for label in labels {
-            let n = label.utf8.count
-            guard n > 0, n <= Self.maxLabelLength else { return nil }
-            bytes.append(UInt8(n))
-            bytes.append(contentsOf: label.utf8)
-        }
-        bytes.append(0)
-        guard bytes.count <= Self.maxWireLength else { return nil }
-        self.wire = bytes
+    public init?<C: Collection>(labels: C) where C.Element: StringProtocol {
+        guard let name = DomainName.root.prepending(labels: labels) else { return nil }
+        self = name
     }
 
     /// Parses presentation format (`web.default.svc.cluster.local.`); the trailing dot is optional
