@@ -1,3 +1,5 @@
+import DNSModel
+
 /// A question name inside the cluster zone, parsed by shape (CoreDNS `parse.go` does the same):
 /// the labels left of the zone, lower-cased, matched from the right.
 enum ClusterName: Equatable {
@@ -21,6 +23,25 @@ enum ClusterName: Equatable {
     case pod(namespace: String, label: String)
     /// Anything else: NXDOMAIN unless a static record lives there.
     case other
+
+    /// Parses `name`, a name in the zone whose apex has `apexLabelCount` labels: its labels left of
+    /// the apex are read straight from the wire, lower-cased (RFC 4343), without building the
+    /// whole name's label list.
+    init(_ name: DomainName, apexLabelCount: Int) {
+        let wire = name.wire
+        var labels: [String] = []
+        labels.reserveCapacity(max(0, min(5, name.labelCount - apexLabelCount)))
+        var i = 0, remaining = name.labelCount - apexLabelCount
+        while remaining > 0, i < wire.count, wire[i] != 0 {
+            let n = Int(wire[i])
+            let bytes = wire[(i + 1)..<(i + 1 + n)]
+            labels.append(bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+                          ? String(decoding: bytes.lazy.map(DomainName.lower), as: UTF8.self)
+                          : String(decoding: bytes, as: UTF8.self))
+            i += 1 + n; remaining -= 1
+        }
+        self.init(relative: labels)
+    }
 
     /// Parses `relative`, the lower-cased labels left of the zone apex.
     init(relative labels: [String]) {

@@ -66,7 +66,8 @@ extension ClusterZone {
         case .headless:
             let service = serviceName(entry)
             targets.reserveCapacity(entry.readyEndpoints.count * ports.count)
-            var previous: (label: String, address: IPAddress)?
+            additional.reserveCapacity(entry.readyEndpoints.count)
+            var previous: Endpoint?
             for ep in entry.readyEndpoints {
                 let label = ep.dnsLabel
                 var target: DomainName?
@@ -78,9 +79,9 @@ extension ClusterZone {
                 // In target order, each record once: the endpoints are sorted by address, then
                 // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
                 guard let target else { continue }
-                defer { previous = (label, ep.address) }
-                if let previous, previous.label == label, previous.address == ep.address { continue }
-                additional += addressRecords(CollectionOfOne(ep.address), owner: target, type: .any)
+                defer { previous = ep }
+                if let previous, previous.address == ep.address, previous.dnsLabel == label { continue }
+                additional.append(addressRecord(ep.address, owner: target))
             }
         }
         let weight = UInt16(max(1, 100 / max(1, targets.count)))

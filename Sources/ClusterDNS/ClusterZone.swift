@@ -51,9 +51,8 @@ public struct ClusterZone: Sendable {
     /// Answers one question whose name lies in this zone.
     public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let owner = question.name
-        let relative = owner.lowercased().labels.dropLast(apex.labelCount)
         let view = SnapshotView(snapshot)
-        var lookup = lookup(ClusterName(relative: Array(relative)), owner: owner,
+        var lookup = lookup(ClusterName(owner, apexLabelCount: apex.labelCount), owner: owner,
                             type: question.type, view: view)
         // Static records from the zone file live beside the generated ones.
         if let overlay, owner != apex, overlay.hasName(owner) {
@@ -171,14 +170,20 @@ public struct ClusterZone: Sendable {
         }
         for address in addresses where isNew(address) {
             switch address {
-            case .v4(let a) where type == .a || type == .any:
-                out.append(ResourceRecord(name: owner, ttl: ttl, data: .a(a)))
-            case .v6(let a) where type == .aaaa || type == .any:
-                out.append(ResourceRecord(name: owner, ttl: ttl, data: .aaaa(a)))
+            case .v4 where type == .a || type == .any, .v6 where type == .aaaa || type == .any:
+                out.append(addressRecord(address, owner: owner))
             default: break
             }
         }
         return out
+    }
+
+    /// The A or AAAA record of one address.
+    func addressRecord(_ address: IPAddress, owner: DomainName) -> ResourceRecord {
+        switch address {
+        case .v4(let a): ResourceRecord(name: owner, ttl: ttl, data: .a(a))
+        case .v6(let a): ResourceRecord(name: owner, ttl: ttl, data: .aaaa(a))
+        }
     }
 }
 

@@ -70,8 +70,7 @@ extension Authority {
             e.kind = "reverse"
             e.notes.append("PTR records exist for cluster IPs and ready endpoint addresses only")
         case .cluster:
-            let relative = Array(name.lowercased().labels.dropLast(cluster.apex.labelCount))
-            explainCluster(ClusterName(relative: relative), into: &e, snapshot: snapshot)
+            explainCluster(ClusterName(name, apexLabelCount: cluster.apex.labelCount), into: &e, snapshot: snapshot)
         }
         return e
     }

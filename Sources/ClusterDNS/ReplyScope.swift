@@ -82,8 +82,7 @@ extension ClusterZone {
     func negativeScope(of answer: Answer, question: Question) -> ReplyScope {
         guard answer.rcode == .noError || answer.rcode == .nxDomain, answer.additional.isEmpty,
               answer.authority.count == 1, case .soa = answer.authority[0].data else { return .snapshot }
-        let relative = question.name.lowercased().labels.dropLast(apex.labelCount)
-        switch ClusterName(relative: Array(relative)) {
+        switch ClusterName(question.name, apexLabelCount: apex.labelCount) {
         case .endpoint(let ns, let svc, let label) where !label.hasPrefix("_"):
             return .endpoint(ServiceKey(namespace: ns, name: svc), label: label)
         case .service(let ns, let svc), .endpoint(let ns, let svc, _), .port(let ns, let svc, _, _):

@@ -26,13 +26,16 @@ struct ServiceView {
     let name: String
     let namespace: String
     let kind: Kind
-    let ports: [Port]
+    /// The Service's ports (built on use: most answers do not need them).
+    var ports: [Port] { service.ports.map { Port(name: $0.name, proto: $0.protocol.label, port: $0.port) } }
+    private let service: KubeService
     /// The entry's ready endpoints, sorted by address (its own array: building a view copies
     /// nothing per endpoint). Their DNS names use `Endpoint.dnsLabel`.
     let readyEndpoints: [Endpoint]
 
     init(_ entry: ServiceEntry) {
         let s = entry.service
+        service = s
         name = s.name.lowercased()
         namespace = s.namespace.lowercased()
         if s.type == .externalName {
@@ -46,7 +49,6 @@ struct ServiceView {
         } else {
             kind = .clusterIP(s.clusterAddresses)
         }
-        ports = s.ports.map { Port(name: $0.name, proto: $0.protocol.label, port: $0.port) }
         readyEndpoints = entry.readyEndpoints
     }
 }
@@ -69,7 +71,8 @@ extension Endpoint {
         for p in ports where p.protocol.label == proto {
             switch (p.name, name) {
             case (nil, nil): return p.port
-            case (let a?, let b?) where a.utf8.elementsEqual(b.utf8, by: { DomainName.lower($0) == DomainName.lower($1) }):
+            // Endpoint port names are copied from the Service's, so the exact match comes first.
+            case (let a?, let b?) where a == b || a.utf8.elementsEqual(b.utf8, by: { DomainName.lower($0) == DomainName.lower($1) }):
                 return p.port
             default: continue
             }

@@ -80,8 +80,9 @@ public struct AdminClient: Sendable {
         let fd = try connectSocket()
         defer { close(fd) }
         // A server may answer (413, 401) and close before reading the whole body: keep going to read it.
+        // No half-close after the request: `Content-Length` and `Connection: close` delimit the
+        // exchange, and some servers take a FIN as the client losing interest and drop the reply.
         _ = sendAll(fd, Array(head.utf8) + (body ?? []))
-        shutdown(fd, Int32(SHUT_WR))
         var raw: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

@@ -46,6 +46,9 @@ public struct Endpoint: Sendable, Hashable {
         let ready: Bool
         let targetPod: String?
         let ports: [EndpointPort]
+        /// `dnsLabel`, computed once: every SRV and per-endpoint answer, and the store's change
+        /// marks, read it.
+        let dnsLabel: String
     }
 
     private let fields: Box<Fields>
@@ -63,13 +66,14 @@ public struct Endpoint: Sendable, Hashable {
 
     /// Builds an endpoint.
     public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
-        fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports))
+        fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports,
+                            dnsLabel: Names.lowercased(hostname ?? address.dashed)))
     }
 
     /// The endpoint's DNS label under its Service: its hostname, or its dashed address when it has
     /// none (spec §2.4.1 leaves that label free; CoreDNS `endpointHostname` uses the dashed IP),
     /// ASCII lower-cased as DNS names compare (RFC 4343).
-    public var dnsLabel: String { Names.lowercased(hostname ?? address.dashed) }
+    public var dnsLabel: String { fields.value.dnsLabel }
 }
 
 /// Where a Service's endpoints came from.

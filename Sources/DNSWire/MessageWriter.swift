@@ -4,8 +4,9 @@ import DNSModel
 struct MessageWriter {
     private(set) var bytes: [UInt8]
     let compress: Bool
-    /// Offsets of names (and their suffixes) already written, for compression pointers.
-    private var names: [Int] = []
+    /// Names (and their suffixes) already written, for compression pointers: where each starts
+    /// and how long it is uncompressed, so only suffixes of the same length are compared.
+    private var names: [(offset: Int, length: Int)] = []
 
     init(capacity: Int, compress: Bool = true) {
         bytes = []
@@ -31,7 +32,7 @@ struct MessageWriter {
     /// Drops everything written from `offset` on (used to cut a message at a record boundary).
     mutating func truncate(to offset: Int) {
         bytes.removeSubrange(offset...)
-        names.removeAll { $0 >= offset }
+        names.removeAll { $0.offset >= offset }
     }
 
     /// Writes `name`, replacing its longest already-written suffix with a pointer.
@@ -44,7 +45,7 @@ struct MessageWriter {
                 u16(0xC000 | UInt16(target))
                 return
             }
-            if bytes.count < 0x3FFF { names.append(bytes.count) }
+            if bytes.count < 0x3FFF { names.append((bytes.count, wire.count - pos)) }
             let n = Int(wire[pos])
             bytes.append(contentsOf: wire[pos...(pos + n)])
             pos += 1 + n
@@ -54,7 +55,10 @@ struct MessageWriter {
 
     /// Finds an earlier occurrence of the suffix `wire[from...]`, comparing case-insensitively.
     private func find(_ wire: [UInt8], from: Int) -> Int? {
-        for start in names where equalsSuffix(wire, from: from, at: start) { return start }
+        let length = wire.count - from
+        for name in names where name.length == length && equalsSuffix(wire, from: from, at: name.offset) {
+            return name.offset
+        }
         return nil
     }
 
