@@ -7,13 +7,22 @@ import Synchronization
 ///
 /// Subjects are hashed into a fixed table of slots, and a slot holds the latest change of any
 /// subject hashed to it: two subjects sharing a slot cost a reader a needless recomputation, never
-/// a stale answer. The hash is fixed (FNV-1a), so which subjects share a slot does not change from
-/// one run to the next; only writers to the store create marks, so a DNS client cannot aim at one. The store marks a batch's slots before it publishes the batch's generation
+/// a stale answer. Services and endpoint names have regions of their own, so the many endpoint
+/// names a busy cluster churns (one per pod) never share a slot with a Service: with one shared
+/// region of 16,384 slots, the large benchmark cluster's 21,000 churning subjects covered 72 % of
+/// the slots, and a quarter of the cache misses under churn were ClusterIP answers whose Service
+/// had not changed. The hash is fixed (FNV-1a), so which subjects share a slot does not change from
+/// one run to the next; only writers to the store create marks, so a DNS client cannot aim at one.
+/// The store marks a batch's slots before it publishes the batch's generation
 /// (a releasing store), so a reader that has loaded generation N (an acquiring load, e.g.
 /// `ClusterStore.generation`) sees every mark of a change published up to N.
 public final class ChangeMarks: @unchecked Sendable {
-    /// Slots in the table (8 bytes each: 128 KiB).
-    public static let slotCount = 1 << 14
+    /// Slots for `.service` and `.serviceObject` subjects.
+    public static let serviceSlots = 1 << 15
+    /// Slots for `.endpoint` subjects, after the Services' region.
+    public static let endpointSlots = 1 << 16
+    /// Slots in the table (8 bytes each: 768 KiB).
+    public static let slotCount = serviceSlots + endpointSlots
 
     /// A subject whose changes are marked.
     public enum Subject: Hashable, Sendable {
@@ -25,8 +34,8 @@ public final class ChangeMarks: @unchecked Sendable {
         /// `<label>.<service>.<namespace>.svc.<zone>` answers with (spec §2.4.1).
         case endpoint(ServiceKey, label: String)
 
-        /// The slot the subject is marked in: FNV-1a (64-bit) of a tag and the names' UTF-8
-        /// bytes, each name ended by a zero byte, high half folded into the low.
+        /// The slot the subject is marked in, within its kind's region: FNV-1a (64-bit) of a tag
+        /// and the names' UTF-8 bytes, each name ended by a zero byte, high half folded into the low.
         public var slot: Int {
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -36,7 +45,9 @@ public final class ChangeMarks: @unchecked Sendable {
             case .serviceObject(let key): mix(2); mix(key.namespace); mix(key.name)
             case .endpoint(let key, let label): mix(3); mix(key.namespace); mix(key.name); mix(label)
             }
-            return Int(truncatingIfNeeded: h ^ (h >> 32)) & (ChangeMarks.slotCount - 1)
+            let folded = Int(truncatingIfNeeded: h ^ (h >> 32))
+            if case .endpoint = self { return ChangeMarks.serviceSlots + (folded & (ChangeMarks.endpointSlots - 1)) }
+            return folded & (ChangeMarks.serviceSlots - 1)
         }
     }
 
@@ -53,14 +64,16 @@ public final class ChangeMarks: @unchecked Sendable {
         slots.deallocate()
     }
 
-    /// The latest generation marked in `slot` (0: none). Read after an acquiring load of the
-    /// generation it is compared with.
+    /// The latest generation marked in `slot` (0: none; a slot outside the table counts as ever
+    /// changing). Read after an acquiring load of the generation it is compared with.
     public func lastChange(_ slot: Int) -> UInt64 {
-        slots[slot & (Self.slotCount - 1)].load(ordering: .relaxed)
+        guard slot >= 0, slot < Self.slotCount else { return .max }
+        return slots[slot].load(ordering: .relaxed)
     }
 
     /// Marks `slot` as changed at `generation` (the writer's generations only grow).
     func mark(_ slot: Int, at generation: UInt64) {
-        slots[slot & (Self.slotCount - 1)].store(generation, ordering: .relaxed)
+        guard slot >= 0, slot < Self.slotCount else { return }
+        slots[slot].store(generation, ordering: .relaxed)
     }
 }

@@ -105,20 +105,25 @@ extension Message {
             w.name(q.name); w.u16(q.type.rawValue); w.u16(q.class.rawValue)
         }
         var tc = truncated
-        var counts: [UInt16] = [0, 0, 0]
-        sections: for (index, section) in [answers, authority, additional].enumerated() {
+        // Fills one section; false when a record did not fit (and was taken out again).
+        func fill(_ section: [ResourceRecord], _ count: inout UInt16) -> Bool {
             for rr in section {
                 let mark = w.count
                 w.record(rr)
                 if w.count > budget {
                     w.truncate(to: mark)
-                    if index < 2 { tc = true }
-                    break sections
+                    return false
                 }
-                counts[index] += 1
+                count += 1
             }
+            return true
         }
-        var arcount = counts[2]
+        var ancount: UInt16 = 0, nscount: UInt16 = 0, arcount: UInt16 = 0
+        if !fill(answers, &ancount) || !fill(authority, &nscount) {
+            tc = true
+        } else {
+            _ = fill(additional, &arcount)
+        }
         if let edns {
             w.u8(0); w.u16(RecordType.opt.rawValue); w.u16(edns.udpPayloadSize)
             w.u8(UInt8(truncatingIfNeeded: rcode.rawValue >> 4)); w.u8(edns.version)
@@ -140,7 +145,7 @@ extension Message {
         if checkingDisabled { flags |= 0x0010 }
         flags |= rcode.rawValue & 0xF
         w.set16(flags, at: 2)
-        w.set16(counts[0], at: 6); w.set16(counts[1], at: 8); w.set16(arcount, at: 10)
+        w.set16(ancount, at: 6); w.set16(nscount, at: 8); w.set16(arcount, at: 10)
         return w.bytes
     }
 }

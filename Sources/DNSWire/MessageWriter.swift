@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
 import DNSModel
 
 /// Appends DNS wire data to a byte array, compressing names (RFC 1035 §4.1.4) when asked.
@@ -78,8 +83,15 @@ struct MessageWriter {
             guard wire[i] == len else { return false }
             if len == 0 { return true }
             len = len & 0x3F
-            for k in 1...Int(len) where DomainName.lower(wire[i + k]) != DomainName.lower(bytes[j + k]) {
-                return false
+            guard j + Int(len) < bytes.count else { return false }
+            // Same case first (names we build are lower-case), else compare folding ASCII case.
+            let same = wire.withUnsafeBufferPointer { a in
+                bytes.withUnsafeBufferPointer { b in memcmp(a.baseAddress! + i + 1, b.baseAddress! + j + 1, Int(len)) == 0 }
+            }
+            if !same {
+                for k in 1...Int(len) where DomainName.lower(wire[i + k]) != DomainName.lower(bytes[j + k]) {
+                    return false
+                }
             }
             i += 1 + Int(len); j += 1 + Int(len)
         }

@@ -120,4 +120,33 @@ import Testing
         #expect(store.changeMarks.lastChange(ChangeMarks.Subject.endpoint(web, label: "10-1-0-2").slot) == after.generation)
         Self.checkAgainstRebuild(store)
     }
+
+    /// Endpoint names (one per pod) have a region of the marks of their own: however many of them
+    /// churn, no Service's mark moves, so a ClusterIP answer stays cached.
+    @Test func endpointNamesNeverShareAServiceSlot() {
+        let store = ClusterStore()
+        let headless = KubeService(name: "big", clusterIP: "None", selector: ["app": "big"])
+        let clusterIP = (0..<200).map { KubeService(name: "svc-\($0)", clusterIP: "10.96.1.\($0)") }
+        store.apply([.upsert(.service(headless))] + clusterIP.map { .upsert(.service($0)) })
+        let loaded = store.snapshot.generation
+        // 2,000 pods join, then all flip: 4,000 endpoint names marked over two generations.
+        let pods = (0..<2000).map { KubePod(name: "big-\($0)", labels: ["app": "big"], hostname: "big-\($0)", subdomain: "big",
+                                             podIPs: [IPAddress("10.2.\($0 / 250).\($0 % 250 + 1)")!]) }
+        store.apply(pods.map { .upsert(.pod($0)) })
+        store.apply(pods.map { p in .upsert(.pod(KubePod(name: p.name, labels: p.labels, hostname: p.hostname, subdomain: p.subdomain,
+                                                          podIPs: p.podIPs, ready: false))) })
+        for s in clusterIP {
+            let key = ServiceKey(namespace: "default", name: s.name)
+            #expect(ChangeMarks.Subject.service(key).slot < ChangeMarks.serviceSlots)
+            #expect(ChangeMarks.Subject.serviceObject(key).slot < ChangeMarks.serviceSlots)
+            #expect(store.changeMarks.lastChange(ChangeMarks.Subject.service(key).slot) <= loaded)
+        }
+        for p in pods {
+            let slot = ChangeMarks.Subject.endpoint(ServiceKey(namespace: "default", name: "big"), label: p.name).slot
+            #expect(slot >= ChangeMarks.serviceSlots && slot < ChangeMarks.slotCount)
+            #expect(store.changeMarks.lastChange(slot) == store.snapshot.generation)
+        }
+        // A slot outside the table is never trusted.
+        #expect(store.changeMarks.lastChange(-1) == .max && store.changeMarks.lastChange(ChangeMarks.slotCount) == .max)
+    }
 }
