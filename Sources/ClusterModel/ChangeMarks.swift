@@ -10,8 +10,8 @@ import Synchronization
 /// a stale answer. Services and endpoint names have regions of their own, so the many endpoint
 /// names a busy cluster churns (one per pod) never share a slot with a Service: with one shared
 /// region of 16,384 slots, the large benchmark cluster's 21,000 churning subjects covered 72 % of
-/// the slots, and a quarter of the cache misses under churn were ClusterIP answers whose Service
-/// had not changed. The hash is fixed (FNV-1a), so which subjects share a slot does not change from
+/// the slots, and 45 % of the answers recomputed under churn (ClusterIP answers of unchanged
+/// Services among them) had lost their entry to another subject's mark (docs/performance.md). The hash is fixed (FNV-1a), so which subjects share a slot does not change from
 /// one run to the next; only writers to the store create marks, so a DNS client cannot aim at one.
 /// The store marks a batch's slots before it publishes the batch's generation
 /// (a releasing store), so a reader that has loaded generation N (an acquiring load, e.g.
