@@ -8,8 +8,10 @@ public final class ClusterSnapshot: Sendable {
     public let services: ShardedDictionary<ServiceKey, ServiceEntry>
     /// Namespaces that exist: every Namespace object, every namespace some object lives in, and `default`.
     public let namespaces: Set<String>
-    /// The Services with a ready endpoint at each address (once per such endpoint), for reverse
-    /// lookups (spec A3.5, C7); the endpoints themselves are in `services`.
+    /// The Services with an endpoint at each address, ready or not (once per such endpoint), for
+    /// reverse lookups (spec A3.5, C7), which answer for the ready ones only; the endpoints
+    /// themselves are in `services`. Not-ready endpoints are indexed too, so that a readiness
+    /// flip, the commonest change under churn, leaves the index alone.
     public let endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>
     /// Services by cluster IP, for reverse lookups (spec A2.4, A2.5).
     public let servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>
@@ -60,8 +62,9 @@ public final class ClusterSnapshot: Sendable {
         servicesByClusterIP[ip] ?? []
     }
 
-    /// The services with a ready endpoint at `ip`, each once, sorted (so the answer does not
-    /// depend on the order in which changes reached the index).
+    /// The services with an endpoint at `ip`, ready or not (check `readyEndpoints` for what DNS
+    /// serves), each once, sorted (so the answer does not depend on the order in which changes
+    /// reached the index).
     public func services(withEndpointIP ip: IPAddress) -> [ServiceKey] {
         Set(endpointsByIP[ip] ?? []).sorted()
     }

@@ -34,7 +34,7 @@ struct ClusterState {
     /// Services (not in `dirty`) whose selected pods changed, with the names of those pods: their
     /// endpoint lists are patched for just these pods at the end of the batch.
     var dirtyPods: [ServiceKey: Set<String>] = [:]
-    /// `[key]` for each Service that has had ready endpoints: the `endpointsByIP` value of every
+    /// `[key]` for each Service that has had endpoints: the `endpointsByIP` value of every
     /// address only that Service uses (nearly all), shared, so a Service's 20 endpoints cost one
     /// array, not 20 (~75 bytes each).
     var soleLists: [ServiceKey: [ServiceKey]] = [:]
@@ -189,9 +189,10 @@ struct ClusterState {
         dirtyPods.removeAll(keepingCapacity: true)
     }
 
-    /// Stores a recomputed entry when it differs, updating the address index by the difference
-    /// between the old and new ready endpoints (both sorted by `EndpointComputer.order`) and
-    /// marking the DNS labels of the endpoints that differ as changed.
+    /// Stores a recomputed entry when it differs: marks the DNS labels of the ready endpoints that
+    /// differ between the old and new lists (both sorted by `EndpointComputer.order`) as changed,
+    /// and updates the address index by the difference between the old and new addresses of all
+    /// endpoints, ready or not (so a readiness flip, the commonest change, leaves it untouched).
     private mutating func store(_ new: ServiceEntry, replacing old: ServiceEntry) {
         guard new != old else { return }
         let key = old.key
@@ -200,16 +201,41 @@ struct ClusterState {
         var i = 0, j = 0
         while i < a.count || j < b.count {
             if j == b.count || (i < a.count && EndpointComputer.order(a[i], b[j])) {
-                unindex(a[i], of: key); markLabel(of: a[i], in: key); i += 1
+                markLabel(of: a[i], in: key); i += 1
             } else if i == a.count || EndpointComputer.order(b[j], a[i]) {
-                index(b[j], of: key); markLabel(of: b[j], in: key); j += 1
+                markLabel(of: b[j], in: key); j += 1
             } else {
-                if a[i] != b[j] {
-                    unindex(a[i], of: key); index(b[j], of: key)
-                    markLabel(of: a[i], in: key); markLabel(of: b[j], in: key)
-                }
+                if a[i] != b[j] { markLabel(of: a[i], in: key); markLabel(of: b[j], in: key) }
                 i += 1; j += 1
             }
+        }
+        var was = AddressWalk(old), now = AddressWalk(new)
+        while was.peek != nil || now.peek != nil {
+            let x = was.peek, y = now.peek
+            if let x, x == y {
+                was.advance(); now.advance()
+            } else if let x, y.map({ x < $0 }) ?? true {
+                unindex(x, of: key); was.advance()
+            } else if let y {
+                index(y, of: key); now.advance()
+            }
+        }
+    }
+
+    /// The addresses of an entry's endpoints, ready or not, in ascending order: a merge of its two
+    /// lists, each sorted by address first (`EndpointComputer.order`). No array is built.
+    private struct AddressWalk {
+        let ready: [Endpoint], notReady: [Endpoint]
+        var i = 0, j = 0
+        init(_ entry: ServiceEntry) { ready = entry.readyEndpoints; notReady = entry.notReadyEndpoints }
+        var peek: IPAddress? {
+            switch (i < ready.count ? ready[i].address : nil, j < notReady.count ? notReady[j].address : nil) {
+            case (let x?, let y?): min(x, y)
+            case (let x, let y): x ?? y
+            }
+        }
+        mutating func advance() {
+            if i < ready.count, j == notReady.count || ready[i].address <= notReady[j].address { i += 1 } else { j += 1 }
         }
     }
 
@@ -230,20 +256,21 @@ struct ClusterState {
     // MARK: Indexes
 
     private mutating func unindexEndpoints(_ entry: ServiceEntry) {
-        for e in entry.readyEndpoints { unindex(e, of: entry.key) }
+        for e in entry.readyEndpoints { unindex(e.address, of: entry.key) }
+        for e in entry.notReadyEndpoints { unindex(e.address, of: entry.key) }
     }
 
-    private mutating func index(_ e: Endpoint, of key: ServiceKey) {
+    private mutating func index(_ address: IPAddress, of key: ServiceKey) {
         let sole = soleLists[key] ?? { soleLists[key] = [key]; return [key] }()
-        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { list in
+        endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
             if list.isEmpty { list = sole } else { list.append(key) }
         }
     }
 
-    /// Removes one mention of the Service at the endpoint's address (a Service with two endpoints
+    /// Removes one mention of the Service at an endpoint's address (a Service with two endpoints
     /// at one address, e.g. two Endpoints subsets, is mentioned twice).
-    private mutating func unindex(_ e: Endpoint, of key: ServiceKey) {
-        endpointsByIP.modify(e.address, default: [], removeIf: \.isEmpty) { list in
+    private mutating func unindex(_ address: IPAddress, of key: ServiceKey) {
+        endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
             if let i = list.firstIndex(of: key) { list.remove(at: i) }
         }
     }

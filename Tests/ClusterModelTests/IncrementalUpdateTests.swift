@@ -56,6 +56,12 @@ import Testing
             return out
         }
         #expect(sorted(snap.endpointsByIP) == sorted(rebuilt.endpointsByIP))
+        // And it is what its definition says: one mention per endpoint, ready or not.
+        var expected: [IPAddress: [ServiceKey]] = [:]
+        for (key, entry) in snap.services {
+            for e in entry.readyEndpoints + entry.notReadyEndpoints { expected[e.address, default: []].append(key) }
+        }
+        #expect(sorted(snap.endpointsByIP) == expected.mapValues { $0.sorted() })
         for (ip, _) in snap.endpointsByIP { #expect(snap.services(withEndpointIP: ip) == rebuilt.services(withEndpointIP: ip)) }
         #expect(sorted(snap.podsByIP) == sorted(rebuilt.podsByIP))
     }
@@ -114,7 +120,9 @@ import Testing
         let web = ServiceKey(namespace: "default", name: "web")
         #expect(after.services[web]?.readyEndpoints.map(\.targetPod) == ["p1", "p3"])
         #expect(after.services[web]?.notReadyEndpoints.map(\.targetPod) == ["p2"])
-        #expect(after.endpointsByIP[IPAddress("10.1.0.2")!] == nil)
+        // The address index covers not-ready endpoints too: a flip leaves it alone.
+        #expect(after.endpointsByIP[IPAddress("10.1.0.2")!] == before.endpointsByIP[IPAddress("10.1.0.2")!])
+        #expect(after.endpointsByIP[IPAddress("10.1.0.2")!] == [web])
         #expect(after.endpointsByIP[IPAddress("10.1.0.1")!] == before.endpointsByIP[IPAddress("10.1.0.1")!])
         #expect(store.changeMarks.lastChange(ChangeMarks.Subject.service(web).slot) == after.generation)
         #expect(store.changeMarks.lastChange(ChangeMarks.Subject.endpoint(web, label: "10-1-0-2").slot) == after.generation)
