@@ -11,11 +11,13 @@ import Synchronization
 /// names a busy cluster churns (one per pod) never share a slot with a Service: with one shared
 /// region of 16,384 slots, the large benchmark cluster's 21,000 churning subjects covered 72 % of
 /// the slots, and 45 % of the answers recomputed under churn (ClusterIP answers of unchanged
-/// Services among them) had lost their entry to another subject's mark (docs/performance.md). The hash is fixed (FNV-1a), so which subjects share a slot does not change from
-/// one run to the next; only writers to the store create marks, so a DNS client cannot aim at one.
-/// The store marks a batch's slots before it publishes the batch's generation
-/// (a releasing store), so a reader that has loaded generation N (an acquiring load, e.g.
-/// `ClusterStore.generation`) sees every mark of a change published up to N.
+/// Services among them) had lost their entry to another subject's mark (docs/performance.md).
+///
+/// The hash is fixed (FNV-1a), so which subjects share a slot does not change from one run to the
+/// next; only writers to the store create marks, so a DNS client cannot aim at one. The store
+/// marks a batch's slots before it publishes the batch's generation (a releasing store), so a
+/// reader that has loaded generation N (an acquiring load, e.g. `ClusterStore.generation`) sees
+/// every mark of a change published up to N.
 public final class ChangeMarks: @unchecked Sendable {
     /// Slots for `.service` and `.serviceObject` subjects.
     public static let serviceSlots = 1 << 15
