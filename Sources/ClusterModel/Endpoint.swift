@@ -40,29 +40,29 @@ public struct EndpointPort: Sendable, Hashable, Codable, Comparable {
 public struct Endpoint: Sendable, Hashable {
     /// The endpoint's fields, behind one reference (`Box`): a Service's endpoint list is copied
     /// whenever one of its pods changes, and an element copy is then one retain, not three.
-    struct Fields: Sendable, Hashable {
-        let address: IPAddress
-        let hostname: String?
-        let ready: Bool
-        let targetPod: String?
-        let ports: [EndpointPort]
+    @usableFromInline struct Fields: Sendable, Hashable {
+        @usableFromInline let address: IPAddress
+        @usableFromInline let hostname: String?
+        @usableFromInline let ready: Bool
+        @usableFromInline let targetPod: String?
+        @usableFromInline let ports: [EndpointPort]
         /// `dnsLabel`, computed once: every SRV and per-endpoint answer, and the store's change
         /// marks, read it.
-        let dnsLabel: String
+        @usableFromInline let dnsLabel: String
     }
 
-    private let fields: Box<Fields>
+    @usableFromInline let fields: Box<Fields>
 
     /// The address.
-    public var address: IPAddress { fields.value.address }
+    @inlinable public var address: IPAddress { fields.value.address }
     /// The hostname Kubernetes sets (EndpointSlice `hostname`); nil when it sets none (spec A0.3, A6.1).
-    public var hostname: String? { fields.value.hostname }
+    @inlinable public var hostname: String? { fields.value.hostname }
     /// Whether DNS serves it (EndpointSlice `conditions.ready`, nil counted as ready; spec A6.4).
-    public var ready: Bool { fields.value.ready }
+    @inlinable public var ready: Bool { fields.value.ready }
     /// The pod behind it (`targetRef.name`), when known.
-    public var targetPod: String? { fields.value.targetPod }
+    @inlinable public var targetPod: String? { fields.value.targetPod }
     /// The ports, named after the Service ports.
-    public var ports: [EndpointPort] { fields.value.ports }
+    @inlinable public var ports: [EndpointPort] { fields.value.ports }
 
     /// Builds an endpoint.
     public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
@@ -73,7 +73,7 @@ public struct Endpoint: Sendable, Hashable {
     /// The endpoint's DNS label under its Service: its hostname, or its dashed address when it has
     /// none (spec §2.4.1 leaves that label free; CoreDNS `endpointHostname` uses the dashed IP),
     /// ASCII lower-cased as DNS names compare (RFC 4343).
-    public var dnsLabel: String { fields.value.dnsLabel }
+    @inlinable public var dnsLabel: String { fields.value.dnsLabel }
 }
 
 /// Where a Service's endpoints came from.
@@ -91,23 +91,23 @@ public enum EndpointSource: String, Sendable, Hashable {
 /// A Service and its endpoints.
 public struct ServiceEntry: Sendable, Hashable {
     /// The entry's fields, behind one reference (`Box`): `==` and `hash` are synthesised from it.
-    struct Contents: Sendable, Hashable {
-        let service: KubeService
-        let readyEndpoints: [Endpoint]
-        let notReadyEndpoints: [Endpoint]
-        let source: EndpointSource
+    @usableFromInline struct Contents: Sendable, Hashable {
+        @usableFromInline let service: KubeService
+        @usableFromInline let readyEndpoints: [Endpoint]
+        @usableFromInline let notReadyEndpoints: [Endpoint]
+        @usableFromInline let source: EndpointSource
     }
 
-    private let contents: Box<Contents>
+    @usableFromInline let contents: Box<Contents>
 
     /// The Service.
-    public var service: KubeService { contents.value.service }
+    @inlinable public var service: KubeService { contents.value.service }
     /// The endpoints DNS serves, sorted by address.
-    public var readyEndpoints: [Endpoint] { contents.value.readyEndpoints }
+    @inlinable public var readyEndpoints: [Endpoint] { contents.value.readyEndpoints }
     /// The endpoints that exist but are not ready (kept so tooling can say why an address is missing).
-    public var notReadyEndpoints: [Endpoint] { contents.value.notReadyEndpoints }
+    @inlinable public var notReadyEndpoints: [Endpoint] { contents.value.notReadyEndpoints }
     /// Where the endpoints came from.
-    public var source: EndpointSource { contents.value.source }
+    @inlinable public var source: EndpointSource { contents.value.source }
 
     /// Builds an entry.
     public init(service: KubeService, readyEndpoints: [Endpoint] = [], notReadyEndpoints: [Endpoint] = [], source: EndpointSource = .none) {
