@@ -27,29 +27,29 @@ struct ServiceView {
     let namespace: String
     let kind: Kind
     /// The Service's ports (built on use: most answers do not need them).
-    var ports: [Port] { service.ports.map { Port(name: $0.name, proto: $0.protocol.label, port: $0.port) } }
-    private let service: KubeService
+    var ports: [Port] { entry.service.ports.map { Port(name: $0.name, proto: $0.protocol.label, port: $0.port) } }
+    /// The entry, held by reference: its Service's fields are read one at a time (`ServiceEntry`'s
+    /// reads are inlinable), never copied whole.
+    private let entry: ServiceEntry
     /// The entry's ready endpoints, sorted by address (its own array: building a view copies
     /// nothing per endpoint). Their DNS names use `Endpoint.dnsLabel`.
-    let readyEndpoints: [Endpoint]
+    var readyEndpoints: [Endpoint] { entry.readyEndpoints }
 
     init(_ entry: ServiceEntry) {
-        let s = entry.service
-        service = s
-        name = s.name.lowercased()
-        namespace = s.namespace.lowercased()
-        if s.type == .externalName {
-            let target = s.externalName.flatMap { text -> DomainName? in
+        self.entry = entry
+        name = entry.service.name.lowercased()
+        namespace = entry.service.namespace.lowercased()
+        if entry.service.type == .externalName {
+            let target = entry.service.externalName.flatMap { text -> DomainName? in
                 guard IPAddress(text) == nil, !text.isEmpty else { return nil }
                 return DomainName(text)
             }
             kind = .externalName(target)
-        } else if s.isHeadless {
+        } else if entry.service.isHeadless {
             kind = .headless
         } else {
-            kind = .clusterIP(s.clusterAddresses)
+            kind = .clusterIP(entry.service.clusterAddresses)
         }
-        readyEndpoints = entry.readyEndpoints
     }
 }
 
