@@ -17,7 +17,9 @@ public final class DNSServer: Sendable {
         self.boundAddresses = boundAddresses; self.channels = channels; self.udpListeners = udpListeners
     }
 
-    /// Binds every listener. For port 0 the TCP port is chosen first and UDP binds the same number.
+    /// Binds every listener. For port 0 the TCP port is chosen first and UDP binds the same number;
+    /// when another program already holds that number for UDP, a new TCP port is chosen (up to 32
+    /// tries), so port 0 never fails for a reason the caller cannot see.
     public static func start(configuration: DNSServerConfiguration, responder: any DNSResponder,
                              group: any EventLoopGroup, logger: Logger) async throws -> DNSServer {
         var channels: [any Channel] = []
@@ -25,16 +27,33 @@ public final class DNSServer: Sendable {
         var bound: [(String, Int)] = []
         do {
             for (host, port) in configuration.listen {
-                let tcp = try await bindTCP(host: host, port: port, configuration: configuration,
-                                            responder: responder, group: group, logger: logger)
-                channels.append(tcp)
-                let actual = tcp.localAddress?.port ?? port
-                // One UDP socket and thread per event loop on the same port (SO_REUSEPORT): the
-                // kernel spreads datagrams over them, so every core answers UDP in place.
-                for _ in group.makeIterator() {
-                    listeners.append(try UDPListener(host: host, port: actual, responder: responder, logger: logger))
+                var attempt = 0
+                while true {
+                    let tcp = try await bindTCP(host: host, port: port, configuration: configuration,
+                                                responder: responder, group: group, logger: logger)
+                    let actual = tcp.localAddress?.port ?? port
+                    // One UDP socket and thread per event loop on the same port (SO_REUSEPORT): the
+                    // kernel spreads datagrams over them, so every core answers UDP in place.
+                    var udp: [UDPListener] = []
+                    do {
+                        for _ in group.makeIterator() {
+                            udp.append(try UDPListener(host: host, port: actual, responder: responder, logger: logger))
+                        }
+                    } catch let error as IOError where port == 0 && error.errnoCode == EADDRINUSE && attempt < 31 {
+                        for l in udp { await l.stop() }
+                        try? await tcp.close()
+                        attempt += 1
+                        continue
+                    } catch {
+                        for l in udp { await l.stop() }
+                        try? await tcp.close()
+                        throw error
+                    }
+                    channels.append(tcp)
+                    listeners += udp
+                    bound.append((host, actual))
+                    break
                 }
-                bound.append((host, actual))
             }
         } catch {
             for c in channels { try? await c.close() }
