@@ -55,24 +55,22 @@ enum ClusterName: Equatable {
             default: self = .other
             }
         default:
-            let kind = labels[labels.count - 1]
-            let rest = labels.dropLast()
+            // `kind` is `svc` or `pod`; `rest` labels precede it (no array is built for them).
+            let kind = labels[labels.count - 1], rest = labels.count - 1
             if kind == "svc" {
-                let r = Array(rest)
-                switch r.count {
-                case 1: self = .namespace(r[0])
-                case 2: self = .service(namespace: r[1], name: r[0])
-                case 3: self = .endpoint(namespace: r[2], service: r[1], hostname: r[0])
-                case 4 where r[0].hasPrefix("_") && r[1].hasPrefix("_"):
-                    self = .port(namespace: r[3], service: r[2], port: String(r[0].dropFirst()),
-                                 proto: String(r[1].dropFirst()))
+                switch rest {
+                case 1: self = .namespace(labels[0])
+                case 2: self = .service(namespace: labels[1], name: labels[0])
+                case 3: self = .endpoint(namespace: labels[2], service: labels[1], hostname: labels[0])
+                case 4 where labels[0].hasPrefix("_") && labels[1].hasPrefix("_"):
+                    self = .port(namespace: labels[3], service: labels[2], port: String(labels[0].dropFirst()),
+                                 proto: String(labels[1].dropFirst()))
                 default: self = .other
                 }
             } else if kind == "pod" {
-                let r = Array(rest)
-                switch r.count {
-                case 1: self = .podNamespace(r[0])
-                case 2: self = .pod(namespace: r[1], label: r[0])
+                switch rest {
+                case 1: self = .podNamespace(labels[0])
+                case 2: self = .pod(namespace: labels[1], label: labels[0])
                 default: self = .other
                 }
             } else {

@@ -16,6 +16,7 @@ struct MessageWriter {
     init(capacity: Int, compress: Bool = true) {
         bytes = []
         bytes.reserveCapacity(capacity)
+        names.reserveCapacity(16)
         self.compress = compress
     }
 
