@@ -29,9 +29,9 @@ enum ClusterName: Equatable {
     /// whole name's label list.
     init(_ name: DomainName, apexLabelCount: Int) {
         let wire = name.wire
+        var remaining = name.labelCount - apexLabelCount, i = 0
         var labels: [String] = []
-        labels.reserveCapacity(max(0, min(5, name.labelCount - apexLabelCount)))
-        var i = 0, remaining = name.labelCount - apexLabelCount
+        labels.reserveCapacity(max(0, min(5, remaining)))
         while remaining > 0, i < wire.count, wire[i] != 0 {
             let n = Int(wire[i])
             let bytes = wire[(i + 1)..<(i + 1 + n)]

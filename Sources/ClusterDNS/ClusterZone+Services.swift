@@ -21,7 +21,7 @@ extension ClusterZone {
             let ready = entry.readyEndpoints
             guard !ready.isEmpty else { return .nxdomain }
             if type == .srv { return srvForAllPorts(entry, owner: owner) }
-            return .records(addressRecords(ready.lazy.map(\.address), owner: owner, type: type, sorted: true))
+            return .records(addressRecords(ready.lazy.map(\.address), owner: owner, type: type))
         }
     }
 
@@ -106,6 +106,6 @@ extension ClusterZone {
         guard entry.kind.isAddressable else { return .nxdomain }
         let hits = entry.readyEndpoints.lazy.filter { $0.dnsLabel == hostname }.map(\.address)
         guard !hits.isEmpty else { return .nxdomain }
-        return .records(addressRecords(hits, owner: owner, type: type, sorted: true))
+        return .records(addressRecords(hits, owner: owner, type: type))
     }
 }

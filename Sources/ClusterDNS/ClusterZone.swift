@@ -153,22 +153,14 @@ public struct ClusterZone: Sendable {
     }
 
     /// A and AAAA records for `addresses` that match `type` (ANY takes both), each address once.
-    /// `sorted`: equal addresses are adjacent (endpoint lists, `EndpointComputer.order`), so no
-    /// set is needed to find them.
-    func addressRecords(_ addresses: some Collection<IPAddress>, owner: DomainName, type: RecordType,
-                        sorted: Bool = false) -> [ResourceRecord] {
-        let count = addresses.count
+    /// Equal addresses must be adjacent, so no set is needed to find them: endpoint lists are sorted
+    /// by address (`EndpointComputer.order`) and a Service's `clusterAddresses` are distinct.
+    func addressRecords(_ addresses: some Collection<IPAddress>, owner: DomainName, type: RecordType) -> [ResourceRecord] {
         var out: [ResourceRecord] = []
-        out.reserveCapacity(count)
-        var seen = Set<IPAddress>()
-        if count > 1, !sorted { seen.reserveCapacity(count) }
+        out.reserveCapacity(addresses.count)
         var previous: IPAddress?
-        func isNew(_ address: IPAddress) -> Bool {
-            guard sorted else { return count == 1 || seen.insert(address).inserted }
-            defer { previous = address }
-            return address != previous
-        }
-        for address in addresses where isNew(address) {
+        for address in addresses where address != previous {
+            previous = address
             switch address {
             case .v4 where type == .a || type == .any, .v6 where type == .aaaa || type == .any:
                 out.append(addressRecord(address, owner: owner))

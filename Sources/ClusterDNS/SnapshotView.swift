@@ -31,8 +31,8 @@ struct ServiceView {
     /// The entry, held by reference: its Service's fields are read one at a time (`ServiceEntry`'s
     /// reads are inlinable), never copied whole.
     private let entry: ServiceEntry
-    /// The entry's ready endpoints, sorted by address (its own array: building a view copies
-    /// nothing per endpoint). Their DNS names use `Endpoint.dnsLabel`.
+    /// The entry's ready endpoints, sorted by address (the entry's own array, not a copy per
+    /// endpoint). Their DNS names use `Endpoint.dnsLabel`.
     var readyEndpoints: [Endpoint] { entry.readyEndpoints }
 
     init(_ entry: ServiceEntry) {

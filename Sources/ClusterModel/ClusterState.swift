@@ -210,7 +210,7 @@ struct ClusterState {
             }
         }
         var was = AddressWalk(old), now = AddressWalk(new)
-        while was.peek != nil || now.peek != nil {
+        while true {
             let x = was.peek, y = now.peek
             if let x, x == y {
                 was.advance(); now.advance()
@@ -218,6 +218,8 @@ struct ClusterState {
                 unindex(x, of: key); was.advance()
             } else if let y {
                 index(y, of: key); now.advance()
+            } else {
+                return                                   // both walks ended
             }
         }
     }

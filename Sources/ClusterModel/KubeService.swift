@@ -86,7 +86,8 @@ public struct KubeService: Sendable, Hashable, Codable {
     public let publishNotReadyAddresses: Bool
     /// `spec.externalName`, the CNAME target of an ExternalName service.
     public let externalName: String?
-    /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None` and empty ones.
+    /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None`, empty ones and
+    /// repeats (each address once, in the given order).
     public let clusterAddresses: [IPAddress]
 
     /// Builds a service; `clusterIP`/`clusterIPs` strings other than `None` and "" must be IPs
@@ -100,7 +101,8 @@ public struct KubeService: Sendable, Hashable, Codable {
         self.selector = selector; self.publishNotReadyAddresses = publishNotReadyAddresses
         self.externalName = externalName
         let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
-        self.clusterAddresses = texts.compactMap { IPAddress($0) }
+        var seen = Set<IPAddress>()
+        self.clusterAddresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
     }
 
     /// True for a headless service (`clusterIP: None`, spec A3).

@@ -39,15 +39,12 @@ public final class DNSServer: Sendable {
                         for _ in group.makeIterator() {
                             udp.append(try UDPListener(host: host, port: actual, responder: responder, logger: logger))
                         }
-                    } catch let error as IOError where port == 0 && error.errnoCode == EADDRINUSE && attempt < 31 {
-                        for l in udp { await l.stop() }
-                        try? await tcp.close()
-                        attempt += 1
-                        continue
                     } catch {
                         for l in udp { await l.stop() }
                         try? await tcp.close()
-                        throw error
+                        guard port == 0, (error as? IOError)?.errnoCode == EADDRINUSE, attempt < 31 else { throw error }
+                        attempt += 1
+                        continue
                     }
                     channels.append(tcp)
                     listeners += udp

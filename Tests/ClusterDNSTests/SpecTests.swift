@@ -108,6 +108,17 @@ struct SpecTests {
         #expect(got.answer.first?.data == .a(IPv4Address(10, 0, 0, 1)))
     }
 
+    @Test("a cluster IP listed twice is answered and indexed once")
+    func repeatedClusterIP() {
+        let store = ClusterStore()
+        let service = KubeService(name: "twice", clusterIPs: ["10.96.0.7", "fd00::7", "10.96.0.7"])
+        #expect(service.clusterAddresses == [IPAddress("10.96.0.7")!, IPAddress("fd00::7")!])
+        let snap = store.apply([.upsert(.service(service))])
+        #expect(ask("twice.default.svc.cluster.local.", .a, in: snap).answer.count == 1)
+        #expect(ask("twice.default.svc.cluster.local.", .any, in: snap).answer.count == 2)
+        #expect(snap.services(withClusterIP: IPAddress("10.96.0.7")!) == [ServiceKey(namespace: "default", name: "twice")])
+    }
+
     @Test("PTR for cluster IPs and every ready endpoint (§2.3.3, §2.4.3)")
     func reverse() throws {
         let snap = try snapshot()
