@@ -12,8 +12,8 @@ import Logging
 ///
 /// This is the hot path of the server, kept outside NIO on purpose: a datagram costs no
 /// pipeline, no envelope, no address formatting and no buffer allocation, only the responder's
-/// own work. Several listeners bound to the same port (`SO_REUSEPORT`) let the kernel spread
-/// datagrams over the cores. Replies that come later (`.deferred`, forwarded queries) are sent
+/// own work. Several threads read the one socket, one per core, so whichever is running takes the
+/// next datagrams. Replies that come later (`.deferred`, forwarded queries) are sent
 /// with `sendto` from the task that produced them.
 final class UDPListener: @unchecked Sendable {
     /// Datagrams read per `recvmmsg`.
@@ -34,7 +34,8 @@ final class UDPListener: @unchecked Sendable {
     private let closed = NIOLockedValueBox(false)
     private let finished = DispatchGroup()
 
-    /// Binds `host:port` with `SO_REUSEPORT` (so several listeners may share it).
+    /// Binds `host:port` (with `SO_REUSEADDR`, so a wildcard and a specific address may both be
+    /// listened on).
     init(host: String, port: Int, responder: any DNSResponder, logger: Logger) throws {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
@@ -42,7 +43,6 @@ final class UDPListener: @unchecked Sendable {
         guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
         // A safety net for stop(): shutdown() wakes a blocked recvmmsg, this bounds the wait anyway.
         var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

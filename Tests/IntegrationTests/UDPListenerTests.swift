@@ -47,6 +47,24 @@ struct UDPListenerTests {
         }
     }
 
+    @Test("one UDP socket per address, read by every thread (not one socket per thread)")
+    func oneSocketPerAddress() async throws {
+        // With a socket per thread (SO_REUSEPORT) the kernel pins each client to one socket, and a
+        // descheduled thread stalls its clients while the other cores idle. /proc/net/udp lists
+        // every bound UDP socket as `sl local_address:PORT …` (addresses and ports in hex).
+        try await withServer { server in
+            let table = try String(contentsOfFile: "/proc/net/udp", encoding: .utf8)
+            let local = "0100007F:" + String(format: "%04X", server.port)
+            let sockets = table.split(separator: "\n").filter { $0.split(separator: " ").dropFirst().first == Substring(local) }
+            #expect(sockets.count == 1, "\(sockets.count) UDP sockets on \(local)")
+            // And the two threads serve it: a burst is answered in full.
+            let queries = (0..<64).map { i in Message.query("web.default.svc.cluster.local.", .a, id: UInt16(i + 1)).wire() }
+            let port = server.port
+            let replies = try await offPool { try UDPBurst.exchange(queries, to: port, quietMilliseconds: 1000) }
+            #expect(replies.count == 64)
+        }
+    }
+
     @Test("stopping the server frees the UDP port at once")
     func stopFreesThePort() async throws {
         var port = 0
