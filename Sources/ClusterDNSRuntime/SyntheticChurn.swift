@@ -17,7 +17,15 @@ final class SyntheticChurn: @unchecked Sendable {
         let thread = Thread { [stopped, applied] in
             let keys = Array(store.snapshot.pods.keys)
             guard !keys.isEmpty, rate > 0 else { return }
-            var rng = SystemRandomNumberGenerator()
+            // SplitMix64, seeded once: the system generator is a getrandom(2) call per number.
+            var state = UInt64.random(in: .min ... .max)
+            func next(_ bound: Int) -> Int {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return Int((z ^ (z >> 31)) % UInt64(bound))
+            }
             let clock = ContinuousClock()
             let started = clock.now
             var done = 0
@@ -31,11 +39,8 @@ final class SyntheticChurn: @unchecked Sendable {
                     var changes: [ClusterChange] = []
                     changes.reserveCapacity(batch)
                     for _ in 0..<batch {
-                        guard let p = snapshot.pods[keys[Int.random(in: 0..<keys.count, using: &rng)]] else { continue }
-                        changes.append(.upsert(.pod(KubePod(
-                            name: p.name, namespace: p.namespace, labels: p.labels, deletionTimestamp: p.deletionTimestamp,
-                            hostname: p.hostname, subdomain: p.subdomain, ports: p.ports, podIPs: p.podIPs,
-                            phase: p.phase, ready: !p.ready))))
+                        guard let p = snapshot.pods[keys[next(keys.count)]] else { continue }
+                        changes.append(.upsert(.pod(p.withReady(!p.ready))))
                     }
                     store.apply(changes, source: "synthetic-churn")
                     done += batch

@@ -136,8 +136,14 @@ public final class ClusterStore: Sendable {
         for slot in state.changedSlots { changeMarks.mark(slot, at: state.generation) }
         state.changedSlots.removeAll(keepingCapacity: state.changedSlots.count < 4096)
         let snap = state.snapshot()
-        published.withLock { $0 = snap }
+        // The previous snapshot is swapped out under the lock and released after it: freeing it
+        // (the shards only it still held) must not keep readers of `snapshot` waiting.
+        let previous = published.withLock { current in
+            defer { current = snap }
+            return current
+        }
         publishedGeneration.store(snap.generation, ordering: .releasing)
+        withExtendedLifetime(previous) {}
         return snap
     }
 }

@@ -95,6 +95,13 @@ public struct KubePod: Sendable, Hashable, Codable {
                             hostname: hostname, subdomain: subdomain, ports: ports, podIPs: podIPs, phase: phase, ready: ready))
     }
 
+    /// This pod with its `Ready` condition set to `ready`, every other field shared.
+    public func withReady(_ ready: Bool) -> KubePod {
+        let f = fields.value
+        return KubePod(name: f.name, namespace: f.namespace, labels: f.labels, deletionTimestamp: f.deletionTimestamp,
+                       hostname: f.hostname, subdomain: f.subdomain, ports: f.ports, podIPs: f.podIPs, phase: f.phase, ready: ready)
+    }
+
     /// Being deleted: `metadata.deletionTimestamp` is set.
     public var isTerminating: Bool { deletionTimestamp != nil }
 

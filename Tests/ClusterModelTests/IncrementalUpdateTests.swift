@@ -129,6 +129,16 @@ import Testing
         Self.checkAgainstRebuild(store)
     }
 
+    @Test func withReadyChangesOnlyTheReadyCondition() {
+        let pod = KubePod(name: "p", namespace: "ns", labels: ["app": "web"], hostname: "h", subdomain: "web",
+                          ports: [.init(name: "http", containerPort: 8080)], podIPs: [IPAddress("10.1.0.7")!], ready: true)
+        let flipped = pod.withReady(false)
+        #expect(!flipped.ready)
+        #expect(flipped == KubePod(name: "p", namespace: "ns", labels: ["app": "web"], hostname: "h", subdomain: "web",
+                                   ports: [.init(name: "http", containerPort: 8080)], podIPs: [IPAddress("10.1.0.7")!], ready: false))
+        #expect(flipped.withReady(true) == pod)
+    }
+
     /// Endpoint names (one per pod) have a region of the marks of their own: however many of them
     /// churn, no Service's mark moves, so a ClusterIP answer stays cached.
     @Test func endpointNamesNeverShareAServiceSlot() {
