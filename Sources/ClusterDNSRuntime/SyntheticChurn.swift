@@ -15,6 +15,7 @@ final class SyntheticChurn: @unchecked Sendable {
     /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch).
     init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
         let thread = Thread { [stopped, applied] in
+            Self.scheduleAsBatchWork()
             let keys = Array(store.snapshot.pods.keys)
             guard !keys.isEmpty, rate > 0 else { return }
             // SplitMix64, seeded once: the system generator is a getrandom(2) call per number.
@@ -51,6 +52,17 @@ final class SyntheticChurn: @unchecked Sendable {
         }
         thread.name = "clusterdns-churn"
         thread.start()
+    }
+
+    /// Marks the calling thread as batch work (Linux `SCHED_BATCH`, sched(7)): same share of the
+    /// CPU, but its wake-ups do not preempt a running thread, so a batch waits for a DNS thread's
+    /// time slice to end instead of stalling it (or dnsperf) mid-batch. The store's writers in a
+    /// server watching a real cluster are NIO threads and are not changed.
+    static func scheduleAsBatchWork() {
+        #if os(Linux)
+        var parameters = sched_param(sched_priority: 0)
+        _ = pthread_setschedparam(pthread_self(), 3 /* SCHED_BATCH, not exported to Swift */, &parameters)
+        #endif
     }
 
     /// Ends the thread at its next batch.
