@@ -105,24 +105,11 @@ extension Message {
             w.name(q.name); w.u16(q.type.rawValue); w.u16(q.class.rawValue)
         }
         var tc = truncated
-        // Fills one section; false when a record did not fit (and was taken out again).
-        func fill(_ section: [ResourceRecord], _ count: inout UInt16) -> Bool {
-            for rr in section {
-                let mark = w.count
-                w.record(rr)
-                if w.count > budget {
-                    w.truncate(to: mark)
-                    return false
-                }
-                count += 1
-            }
-            return true
-        }
         var ancount: UInt16 = 0, nscount: UInt16 = 0, arcount: UInt16 = 0
-        if !fill(answers, &ancount) || !fill(authority, &nscount) {
+        if !w.records(answers, budget: budget, written: &ancount) || !w.records(authority, budget: budget, written: &nscount) {
             tc = true
         } else {
-            _ = fill(additional, &arcount)
+            _ = w.records(additional, budget: budget, written: &arcount)
         }
         if let edns {
             w.u8(0); w.u16(RecordType.opt.rawValue); w.u16(edns.udpPayloadSize)

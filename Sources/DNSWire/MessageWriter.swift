@@ -5,92 +5,134 @@ internal import Darwin
 #endif
 import DNSModel
 
-/// Appends DNS wire data to a byte array, compressing names (RFC 1035 §4.1.4) when asked.
-struct MessageWriter {
-    private(set) var bytes: [UInt8]
+/// Writes DNS wire data into a buffer of its own, compressing names (RFC 1035 §4.1.4) when asked.
+///
+/// The buffer is a raw allocation written through a pointer, not an `Array` appended to byte by
+/// byte: a reply is encoded on every answer-cache miss, and the per-append uniqueness and
+/// capacity checks were half of its cost (an A record took ~130 ns). Non-copyable, so the buffer
+/// has exactly one owner and is freed with it.
+struct MessageWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written so far.
+    private(set) var count = 0
     let compress: Bool
-    /// Names (and their suffixes) already written, for compression pointers: where each starts
-    /// and how long it is uncompressed, so only suffixes of the same length are compared.
-    private var names: [(offset: Int, length: Int)] = []
+    /// Names (and their suffixes) already written, for compression pointers: where each starts,
+    /// how long it is uncompressed (so only suffixes of the same length are compared), and whether
+    /// it was written out in full, without a pointer (then one `memcmp` compares it).
+    private var names: [(offset: Int, length: Int, literal: Bool)] = []
 
     init(capacity: Int, compress: Bool = true) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-        names.reserveCapacity(16)
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
         self.compress = compress
+        if compress { names.reserveCapacity(16) }
     }
 
-    var count: Int { bytes.count }
+    deinit { base.deallocate() }
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
+    /// A copy of the bytes written.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Claims the next `n` bytes (growing the buffer when needed) and returns where they start.
+    @inline(__always)
+    private mutating func claim(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + n > capacity { grow(to: count + n) }
+        defer { count += n }
+        return base + count
+    }
+
+    private mutating func grow(to needed: Int) {
+        var size = capacity * 2
+        while size < needed { size *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = size
+    }
+
+    mutating func u8(_ v: UInt8) { claim(1).pointee = v }
+    mutating func u16(_ v: UInt16) {
+        let p = claim(2)
+        p[0] = UInt8(v >> 8); p[1] = UInt8(truncatingIfNeeded: v)
+    }
     mutating func u32(_ v: UInt32) {
-        bytes.append(UInt8(v >> 24)); bytes.append(UInt8((v >> 16) & 0xFF))
-        bytes.append(UInt8((v >> 8) & 0xFF)); bytes.append(UInt8(v & 0xFF))
+        let p = claim(4)
+        p[0] = UInt8(v >> 24); p[1] = UInt8(truncatingIfNeeded: v >> 16)
+        p[2] = UInt8(truncatingIfNeeded: v >> 8); p[3] = UInt8(truncatingIfNeeded: v)
     }
     mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
-    mutating func append(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+    mutating func append(_ data: [UInt8]) { data.withUnsafeBufferPointer { append($0) } }
+    private mutating func append(_ data: UnsafeBufferPointer<UInt8>) {
+        guard let start = data.baseAddress, !data.isEmpty else { return }
+        claim(data.count).update(from: start, count: data.count)
+    }
 
     mutating func set16(_ v: UInt16, at offset: Int) {
-        bytes[offset] = UInt8(v >> 8); bytes[offset + 1] = UInt8(v & 0xFF)
+        precondition(offset >= 0 && offset + 2 <= count, "set16 past the bytes written")
+        base[offset] = UInt8(v >> 8); base[offset + 1] = UInt8(truncatingIfNeeded: v)
     }
 
     /// Drops everything written from `offset` on (used to cut a message at a record boundary).
     mutating func truncate(to offset: Int) {
-        bytes.removeSubrange(offset...)
+        precondition(offset >= 0 && offset <= count, "truncate past the bytes written")
+        count = offset
         names.removeAll { $0.offset >= offset }
     }
 
     /// Writes `name`, replacing its longest already-written suffix with a pointer.
     mutating func name(_ name: DomainName, compressible: Bool = true) {
-        let wire = name.wire
-        guard compress, compressible else { bytes.append(contentsOf: wire); return }
-        var pos = 0
-        while pos < wire.count, wire[pos] != 0 {
-            if let target = find(wire, from: pos) {
-                u16(0xC000 | UInt16(target))
-                return
+        name.wire.withUnsafeBufferPointer { wire in
+            guard compress, compressible else { append(wire); return }
+            var pos = 0
+            let first = names.count
+            while pos < wire.count, wire[pos] != 0 {
+                if let target = find(wire, from: pos) {
+                    u16(0xC000 | UInt16(target))
+                    return
+                }
+                if count < 0x3FFF { names.append((count, wire.count - pos, false)) }
+                let n = Int(wire[pos])
+                append(UnsafeBufferPointer(rebasing: wire[pos...(pos + n)]))
+                pos += 1 + n
             }
-            if bytes.count < 0x3FFF { names.append((bytes.count, wire.count - pos)) }
-            let n = Int(wire[pos])
-            bytes.append(contentsOf: wire[pos...(pos + n)])
-            pos += 1 + n
+            u8(0)
+            // Written out in full: each suffix just recorded is plain bytes up to the root label.
+            for k in first..<names.count { names[k].literal = true }
         }
-        bytes.append(0)
     }
 
     /// Finds an earlier occurrence of the suffix `wire[from...]`, comparing case-insensitively.
-    private func find(_ wire: [UInt8], from: Int) -> Int? {
+    private func find(_ wire: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         let length = wire.count - from
-        for name in names where name.length == length && equalsSuffix(wire, from: from, at: name.offset) {
-            return name.offset
+        for name in names where name.length == length {
+            if name.literal, memcmp(wire.baseAddress! + from, base + name.offset, length) == 0 { return name.offset }
+            if equalsSuffix(wire, from: from, at: name.offset) { return name.offset }
         }
         return nil
     }
 
     /// True when the (possibly compressed) name written at `at` spells `wire[from...]`.
-    private func equalsSuffix(_ wire: [UInt8], from: Int, at: Int) -> Bool {
+    private func equalsSuffix(_ wire: UnsafeBufferPointer<UInt8>, from: Int, at: Int) -> Bool {
         var i = from, j = at
         var hops = 0
         while true {
-            guard j < bytes.count else { return false }
-            var len = bytes[j]
+            guard j < count, i < wire.count else { return false }
+            var len = base[j]
             if len & 0xC0 == 0xC0 {
                 hops += 1
-                guard hops < 64, j + 1 < bytes.count else { return false }
-                j = Int(len & 0x3F) << 8 | Int(bytes[j + 1])
+                guard hops < 64, j + 1 < count else { return false }
+                j = Int(len & 0x3F) << 8 | Int(base[j + 1])
                 continue
             }
             guard wire[i] == len else { return false }
             if len == 0 { return true }
             len = len & 0x3F
-            guard j + Int(len) < bytes.count else { return false }
+            guard j + Int(len) < count, i + Int(len) < wire.count else { return false }
             // Same case first (names we build are lower-case), else compare folding ASCII case.
-            let same = wire.withUnsafeBufferPointer { a in
-                bytes.withUnsafeBufferPointer { b in memcmp(a.baseAddress! + i + 1, b.baseAddress! + j + 1, Int(len)) == 0 }
-            }
-            if !same {
-                for k in 1...Int(len) where DomainName.lower(wire[i + k]) != DomainName.lower(bytes[j + k]) {
+            if memcmp(wire.baseAddress! + i + 1, base + j + 1, Int(len)) != 0 {
+                for k in 1...Int(len) where DomainName.lower(wire[i + k]) != DomainName.lower(base[j + k]) {
                     return false
                 }
             }
@@ -121,9 +163,24 @@ struct MessageWriter {
     mutating func record(_ rr: ResourceRecord) {
         name(rr.name)
         u16(rr.type.rawValue); u16(rr.class.rawValue); u32(rr.ttl)
-        let lengthAt = bytes.count
+        let lengthAt = count
         u16(0)
         rdata(rr.data)
-        set16(UInt16(bytes.count - lengthAt - 2), at: lengthAt)
+        set16(UInt16(count - lengthAt - 2), at: lengthAt)
+    }
+
+    /// Writes the records of one section while the message stays within `budget` bytes, adding
+    /// each to `written`; false when one did not fit (it is taken out again, and the rest skipped).
+    mutating func records(_ section: [ResourceRecord], budget: Int, written: inout UInt16) -> Bool {
+        for i in section.indices {
+            let mark = count
+            record(section[i])
+            if count > budget {
+                truncate(to: mark)
+                return false
+            }
+            written += 1
+        }
+        return true
     }
 }
