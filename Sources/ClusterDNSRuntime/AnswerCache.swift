@@ -60,16 +60,22 @@ final class AnswerCache: Sendable {
                          validity: Validity, serialOffset: Int = 0) -> Stored {
             let hash = query.withUnsafeBytes { Key.hash($0, tcp: tcp, transferAllowed: transferAllowed) }
             let question = Self.questionLength(query)
-            let shared = question > 0 && reply.count >= 12 + question && reply[12..<12 + question] == query[12..<12 + question] ? question : 0
-            let kept = Array(query[2..<12]) + query[(12 + shared)...]
-            let buffer = create(minimumCapacity: reply.count + kept.count) { _ in
+            let shared = question > 0 && reply.count >= 12 + question && query.withUnsafeBufferPointer { q in
+                reply.withUnsafeBufferPointer { r in memcmp(q.baseAddress! + 12, r.baseAddress! + 12, question) == 0 }
+            } ? question : 0
+            // Kept: the query's header after the ID (10 bytes), then whatever the reply does not repeat.
+            let tail = query.count - 12 - shared
+            let buffer = create(minimumCapacity: reply.count + 10 + tail) { _ in
                 Header(hash: hash, queryLength: UInt16(query.count), sharedLength: UInt16(shared), replyLength: UInt16(reply.count),
                        tcp: tcp, transferAllowed: transferAllowed, generation: generation, validity: validity,
                        serialOffset: UInt16(serialOffset))
             }
             buffer.withUnsafeMutablePointerToElements { bytes in
                 reply.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: reply.count) }
-                kept.withUnsafeBufferPointer { (bytes + reply.count).update(from: $0.baseAddress!, count: kept.count) }
+                query.withUnsafeBufferPointer { q in
+                    (bytes + reply.count).update(from: q.baseAddress! + 2, count: 10)
+                    (bytes + reply.count + 10).update(from: q.baseAddress! + 12 + shared, count: tail)
+                }
             }
             return unsafeDowncast(buffer, to: Stored.self)
         }

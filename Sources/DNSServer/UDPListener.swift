@@ -129,12 +129,12 @@ final class UDPListener: @unchecked Sendable {
                 var length = responder.cachedUDPReply(to: query, into: UnsafeMutableRawBufferPointer(start: out, count: slot))
                 if length == nil {
                     guard let reply = answer(Array(datagram), from: names + i, length: nameLength) else { continue }
-                    if reply.readableBytes > slot {
+                    if reply.count > slot {
                         send(reply, to: names + i, length: nameLength)
                         continue
                     }
-                    reply.withUnsafeReadableBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    length = reply.readableBytes
+                    reply.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    length = reply.count
                 }
                 outVecs[replies] = iovec(iov_base: out, iov_len: length!)
                 outMsgs[replies] = cdatagram_mmsghdr()
@@ -153,19 +153,19 @@ final class UDPListener: @unchecked Sendable {
     }
 
     /// The general path for one datagram: the reply to send now, or nil (dropped, or sent later).
-    private func answer(_ bytes: [UInt8], from name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t) -> ByteBuffer? {
+    private func answer(_ bytes: [UInt8], from name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t) -> [UInt8]? {
         let remote = Self.address(name)
         switch responder.respond(to: DNSRequest(bytes: bytes, transport: .udp, remote: remote)) {
         case .drop, .stream:
             return nil
         case .message(let out):
-            return ByteBuffer(bytes: out)
+            return out
         case .deferred(let produce):
             let peer = Array(UnsafeRawBufferPointer(start: name, count: Int(length)))
             Task { [self] in
                 guard let out = await produce() else { return }
                 peer.withUnsafeBytes { p in
-                    send(ByteBuffer(bytes: out), to: UnsafeMutableRawPointer(mutating: p.baseAddress!)
+                    send(out, to: UnsafeMutableRawPointer(mutating: p.baseAddress!)
                         .assumingMemoryBound(to: sockaddr_storage.self), length: length)
                 }
             }
@@ -174,10 +174,10 @@ final class UDPListener: @unchecked Sendable {
     }
 
     /// Sends one datagram now, unless the listener has been stopped.
-    private func send(_ reply: ByteBuffer, to name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t) {
+    private func send(_ reply: [UInt8], to name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t) {
         closed.withLockedValue { isClosed in
             guard !isClosed else { return }
-            reply.withUnsafeReadableBytes { bytes in
+            reply.withUnsafeBytes { bytes in
                 name.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     _ = sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), $0, length)
                 }
