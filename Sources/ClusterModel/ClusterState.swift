@@ -25,8 +25,9 @@ struct ClusterState {
     var namespaceRefs: [String: Int] = [:]
     /// namespace → label pair → names of pods carrying it.
     var podLabels: [String: [LabelPair: Set<String>]] = [:]
-    /// namespace → the smallest pair of each non-empty selector → service names.
-    var selectors: [String: [LabelPair: Set<String>]] = [:]
+    /// namespace → the smallest pair of each non-empty selector → service name → its selector
+    /// (kept here so a pod change matches selectors without reading the Services).
+    var selectors: [String: [LabelPair: [String: [String: String]]]] = [:]
     /// service key → names of the EndpointSlices labelled with it.
     var slicesByService: [ServiceKey: Set<String>] = [:]
     /// Services whose endpoints must be recomputed from scratch at the end of the batch.
@@ -76,7 +77,7 @@ struct ClusterState {
         case .service(let s):
             setService(key.id, ServiceEntry(service: s))
             if let pair = Self.indexPair(s.selector) {
-                selectors[key.namespace, default: [:]][pair, default: []].insert(key.name)
+                selectors[key.namespace, default: [:]][pair, default: [:]][key.name] = s.selector
             }
             for ip in s.clusterAddresses {
                 servicesByClusterIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key.id) }
@@ -119,7 +120,7 @@ struct ClusterState {
             if let entry = services[key.id] { unindexEndpoints(entry) }
             setService(key.id, nil)
             if let pair = Self.indexPair(s.selector) {
-                selectors[key.namespace]?[pair]?.remove(key.name)
+                selectors[key.namespace]?[pair]?[key.name] = nil
                 if selectors[key.namespace]?[pair]?.isEmpty == true { selectors[key.namespace]?[pair] = nil }
             }
             for ip in s.clusterAddresses {
@@ -178,7 +179,7 @@ struct ClusterState {
         }
         for (key, names) in dirtyPods where !dirty.contains(key) {
             // Pods feed only entries computed from pods (no EndpointSlices, no Endpoints object).
-            guard let entry = services[key], entry.source == .pods, let selector = entry.service.selector else { continue }
+            guard let entry = services[key], entry.source == .pods, let selector = entry.contents.value.service.selector else { continue }
             let current = names.sorted().compactMap { name -> KubePod? in
                 guard let p = pods[NamespacedName(namespace: key.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
                 return p
@@ -275,12 +276,9 @@ struct ClusterState {
     private mutating func markServices(selecting pod: KubePod) {
         guard let index = selectors[pod.namespace] else { return }
         for (k, v) in pod.labels {
-            guard let names = index[LabelPair(key: k, value: v)] else { continue }
-            for name in names {
-                let key = ServiceKey(namespace: pod.namespace, name: name)
-                if let selector = services[key]?.service.selector, Self.matches(selector, pod.labels) {
-                    dirtyPods[key, default: []].insert(pod.name)
-                }
+            guard let selecting = index[LabelPair(key: k, value: v)] else { continue }
+            for (name, selector) in selecting where Self.matches(selector, pod.labels) {
+                dirtyPods[ServiceKey(namespace: pod.namespace, name: name), default: []].insert(pod.name)
             }
         }
     }

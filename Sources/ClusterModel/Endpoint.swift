@@ -118,5 +118,7 @@ public struct ServiceEntry: Sendable, Hashable {
     public var endpoints: [Endpoint] { readyEndpoints + notReadyEndpoints }
 
     /// The service's key.
-    public var key: ServiceKey { ServiceKey(namespace: service.namespace, name: service.name) }
+    @inlinable public var key: ServiceKey {
+        ServiceKey(namespace: contents.value.service.namespace, name: contents.value.service.name)
+    }
 }
