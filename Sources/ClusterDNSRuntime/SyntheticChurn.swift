@@ -6,7 +6,8 @@ import ClusterModel
 /// into `ClusterStore` from a thread of its own, so the cost of churn on the DNS path can be
 /// measured without an HTTP client competing for the CPU (issue 6: "10,000 object changes per
 /// second through the store"). Each flip changes its pod's services' endpoints, hence their
-/// answers. Started by `serve --synthetic-churn RATE`; never on by default.
+/// answers. Started by `serve --synthetic-churn RATE`; never on by default. It flips its own copies
+/// of the pods it found at start, so it overrides any other change to those pods' readiness.
 final class SyntheticChurn: @unchecked Sendable {
     private let stopped = Locked(false)
     /// Changes applied so far.
@@ -16,8 +17,10 @@ final class SyntheticChurn: @unchecked Sendable {
     init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
         let thread = Thread { [stopped, applied] in
             Self.scheduleAsBatchWork()
-            let keys = Array(store.snapshot.pods.keys)
-            guard !keys.isEmpty, rate > 0 else { return }
+            // Its own copies of the pods, taken once: picking a pod costs an array index, not a
+            // lookup in the store (what is measured is the store's work, not the load generator's).
+            var pods = Array(store.snapshot.pods.values)
+            guard !pods.isEmpty, rate > 0 else { return }
             // SplitMix64, seeded once: the system generator is a getrandom(2) call per number.
             var state = UInt64.random(in: .min ... .max)
             func next(_ bound: Int) -> Int {
@@ -36,12 +39,12 @@ final class SyntheticChurn: @unchecked Sendable {
                 let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
                 let batch = min(due - done, max(1, rate / 10))
                 if batch > 0 {
-                    let snapshot = store.snapshot
                     var changes: [ClusterChange] = []
                     changes.reserveCapacity(batch)
                     for _ in 0..<batch {
-                        guard let p = snapshot.pods[keys[next(keys.count)]] else { continue }
-                        changes.append(.upsert(.pod(p.withReady(!p.ready))))
+                        let i = next(pods.count)
+                        pods[i] = pods[i].withReady(!pods[i].ready)
+                        changes.append(.upsert(.pod(pods[i])))
                     }
                     store.apply(changes, source: "synthetic-churn")
                     done += batch

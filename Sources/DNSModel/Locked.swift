@@ -10,14 +10,19 @@ import Darwin
 /// Why not `Mutex`: on Linux it locks with raw futex calls, which ThreadSanitizer cannot see, so
 /// every value it guards is reported as a race and the sanitized suite (issue 7) would be noise.
 /// A pthread mutex is understood by TSan and costs the same when uncontended.
+///
+/// The value lives behind a pointer rather than in a `var` property: an `inout` access to a class
+/// property is checked for exclusivity at run time (`swift_beginAccess`) on every call, and the
+/// mutex already makes the access exclusive.
 public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    private let value: UnsafeMutablePointer<Value>
 
     /// Guards `value`.
     public init(_ value: Value) {
         mutex = .allocate(capacity: 1)
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
     }
@@ -25,6 +30,8 @@ public final class Locked<Value>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with exclusive access to the value.
@@ -32,6 +39,6 @@ public final class Locked<Value>: @unchecked Sendable {
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }
