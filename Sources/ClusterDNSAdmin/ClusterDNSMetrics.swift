@@ -1,12 +1,14 @@
 import Prometheus
 import ClusterModel
+import DNSModel
 
 /// Every metric clusterdns exports, in one Prometheus registry.
 ///
 /// Create one per server (tests create their own); the CLI additionally bootstraps the global
 /// `MetricsSystem` with `PrometheusMetricsFactory(registry: metrics.registry)` so that other
-/// swift-metrics users land in the same `/metrics` page. Hot-path metrics are created up front:
-/// counting a query is an array index and an atomic add, never a label lookup.
+/// swift-metrics users land in the same `/metrics` page. Hot-path metrics (per query) are added
+/// to `StripedCounters`, a few relaxed atomic adds to the thread's own cache lines with no lock;
+/// a scrape moves them into the registry's counters and renders the request-duration histogram.
 public final class ClusterDNSMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
@@ -24,12 +26,16 @@ public final class ClusterDNSMetrics: Sendable {
     let requests: [[Counter]]
     /// `clusterdns_dns_responses_total{rcode}`: by rcode 0...5, `other` last.
     let responses: [Counter]
-    /// `clusterdns_dns_request_duration_seconds`.
-    let requestDuration: DurationHistogram
     /// `clusterdns_dns_truncated_total`.
     let truncated: Counter
     /// `clusterdns_dns_dropped_total`.
     let dropped: Counter
+    /// What the hot path counts: the counters above in `Hot` order, then the request-duration
+    /// buckets (`durationBuckets`, then one past the last), then the durations' sum in nanoseconds.
+    let hot: StripedCounters
+    /// The registry counter of each hot counter index, and the total already moved into it.
+    private let synced: Locked<[Int]>
+    private let hotCounters: [Counter]
     /// `clusterdns_store_objects{kind}`, refreshed on every scrape.
     let storeObjects: [ObjectKind: Gauge]
     /// `clusterdns_store_generation`, refreshed on every scrape.
@@ -52,13 +58,6 @@ public final class ClusterDNSMetrics: Sendable {
             registry.makeCounter(name: "clusterdns_dns_responses_total", labels: [("rcode", rcode)],
                                  help: "DNS responses sent, by response code.")
         }
-        requestDuration = registry.makeDurationHistogram(
-            name: "clusterdns_dns_request_duration_seconds", labels: [],
-            buckets: [.microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
-                      .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
-                      .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500),
-                      .seconds(1), .seconds(5)],
-            help: "Time from receiving a DNS query to having its answer.")
         truncated = registry.makeCounter(name: "clusterdns_dns_truncated_total",
                                          help: "UDP answers sent with the TC bit set.")
         dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
@@ -71,6 +70,9 @@ public final class ClusterDNSMetrics: Sendable {
         storeObjects = objects
         storeGeneration = registry.makeGauge(name: "clusterdns_store_generation",
                                              help: "Generation of the published snapshot.")
+        hotCounters = requests.flatMap { $0 } + responses + [truncated, dropped]
+        hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
+        synced = Locked(Array(repeating: 0, count: hotCounters.count))
         programmingDuration = registry.makeDurationHistogram(
             name: "clusterdns_dns_programming_duration_seconds", labels: [],
             buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
@@ -108,25 +110,48 @@ public final class ClusterDNSMetrics: Sendable {
         }
     }
 
+    /// Where each hot counter lives in `hot`: requests by [transport][type], responses, truncated,
+    /// dropped, duration buckets, duration sum.
+    private static let typeSlots = queryTypes.count + 1
+    private static let responseBase = 2 * typeSlots
+    private static let truncatedIndex = responseBase + rcodes.count + 1
+    private static let droppedIndex = truncatedIndex + 1
+    private static let bucketBase = droppedIndex + 1
+    private static let sumIndex = bucketBase + durationBuckets.count + 1
+
+    /// Upper bounds of the `clusterdns_dns_request_duration_seconds` buckets, in nanoseconds.
+    static let durationBuckets: [Int] = [25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+                                         10_000_000, 25_000_000, 100_000_000, 500_000_000, 1_000_000_000, 5_000_000_000]
+
     /// Counts one query; `type` is the QTYPE (nil when unreadable).
     @inline(__always)
     public func countRequest(type: UInt16?, tcp: Bool) {
-        requests[tcp ? 1 : 0][type.map(Self.typeIndex) ?? Self.queryTypes.count].increment()
+        hot.add((tcp ? Self.typeSlots : 0) + (type.map(Self.typeIndex) ?? Self.queryTypes.count))
     }
 
     /// Counts one response with its header RCODE and TC bit, and its duration.
     @inline(__always)
     public func countResponse(rcode: UInt8, truncated tc: Bool, duration: Duration) {
-        responses[rcode < 6 ? Int(rcode) : 6].increment()
-        if tc { truncated.increment() }
-        requestDuration.record(duration)
+        hot.add(Self.responseBase + (rcode < 6 ? Int(rcode) : 6))
+        if tc { hot.add(Self.truncatedIndex) }
+        recordDuration(duration)
     }
 
     /// Counts one query answered with nothing.
     @inline(__always)
     public func countDropped(duration: Duration) {
-        dropped.increment()
-        requestDuration.record(duration)
+        hot.add(Self.droppedIndex)
+        recordDuration(duration)
+    }
+
+    @inline(__always)
+    private func recordDuration(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let ns = max(0, Int(seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000))
+        var bucket = 0
+        while bucket < Self.durationBuckets.count, ns > Self.durationBuckets[bucket] { bucket += 1 }
+        hot.add(Self.bucketBase + bucket)
+        hot.add(Self.sumIndex, ns)
     }
 
     /// Records the programming latency of one accepted change.
@@ -147,9 +172,34 @@ public final class ClusterDNSMetrics: Sendable {
     /// The Prometheus text exposition of every metric, after refreshing the store gauges.
     public func render(snapshot: ClusterSnapshot?) -> [UInt8] {
         if let snapshot { observe(snapshot) }
+        synced.withLock { moved in
+            for (i, counter) in hotCounters.enumerated() {
+                let total = hot.total(i)
+                if total > moved[i] { counter.increment(by: Int64(total - moved[i])); moved[i] = total }
+            }
+        }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
+        renderDurationHistogram(into: &buffer)
         return buffer
+    }
+
+    /// `clusterdns_dns_request_duration_seconds` in the text format swift-prometheus uses for its
+    /// histograms: cumulative buckets, `+Inf`, sum and count (count = every bucket, so the last
+    /// line always equals `+Inf` whatever a scrape races with).
+    private func renderDurationHistogram(into buffer: inout [UInt8]) {
+        let name = "clusterdns_dns_request_duration_seconds"
+        var text = "# HELP \(name) Time from receiving a DNS query to having its answer.\n# TYPE \(name) histogram\n"
+        var cumulative = 0
+        for (i, bound) in Self.durationBuckets.enumerated() {
+            cumulative += hot.total(Self.bucketBase + i)
+            text += "\(name)_bucket{le=\"\(Duration.nanoseconds(bound).bucketRepresentation)\"} \(cumulative)\n"
+        }
+        cumulative += hot.total(Self.bucketBase + Self.durationBuckets.count)
+        text += "\(name)_bucket{le=\"+Inf\"} \(cumulative)\n"
+        text += "\(name)_sum \(Duration.nanoseconds(hot.total(Self.sumIndex)).bucketRepresentation)\n"
+        text += "\(name)_count \(cumulative)\n"
+        buffer.append(contentsOf: text.utf8)
     }
 }
