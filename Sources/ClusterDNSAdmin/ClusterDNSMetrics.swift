@@ -30,12 +30,15 @@ public final class ClusterDNSMetrics: Sendable {
     let truncated: Counter
     /// `clusterdns_dns_dropped_total`.
     let dropped: Counter
-    /// What the hot path counts: the counters above in `Hot` order, then the request-duration
-    /// buckets (`durationBuckets`, then one past the last), then the durations' sum in nanoseconds.
+    /// What the hot path counts: the counters of `hotCounters`, in its order, then the
+    /// request-duration buckets (`durationBuckets`, then one past the last), then the durations'
+    /// sum in nanoseconds.
     let hot: StripedCounters
-    /// The registry counter of each hot counter index, and the total already moved into it.
-    private let synced: Locked<[Int]>
+    /// The registry counters the first `hot` counters are moved into at each scrape: requests
+    /// (udp types, then tcp types), responses, truncated, dropped.
     private let hotCounters: [Counter]
+    /// How much of each of those has been moved into its registry counter.
+    private let synced: Locked<[Int]>
     /// `clusterdns_store_objects{kind}`, refreshed on every scrape.
     let storeObjects: [ObjectKind: Gauge]
     /// `clusterdns_store_generation`, refreshed on every scrape.
