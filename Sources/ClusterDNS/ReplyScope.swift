@@ -57,13 +57,9 @@ extension ClusterZone {
               let service = label(serviceLabel), let namespace = label(serviceLabel + 1),
               let from = name.wireOffset(ofLabel: serviceLabel) else { return .snapshot }
         // Every record must be owned by <service>.<namespace>.svc.<zone> or a name below it.
-        // Records owned by the question's name itself (every record of an A or per-endpoint
-        // answer) hold the very bytes of `name`: same storage, so no comparison is needed.
-        let questionBytes = name.wire.withUnsafeBufferPointer { $0.baseAddress }
         let owned = name.wire[from...].withUnsafeBufferPointer { suffix in
             func foreign(_ rr: ResourceRecord) -> Bool {
                 if case .cname = rr.data { return true }
-                if rr.name.wire.withUnsafeBufferPointer({ $0.baseAddress }) == questionBytes { return false }
                 return !rr.name.hasSuffix(suffix)
             }
             return !answer.answer.contains(where: foreign) && !answer.additional.contains(where: foreign)

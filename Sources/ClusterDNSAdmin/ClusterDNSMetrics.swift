@@ -22,20 +22,14 @@ public final class ClusterDNSMetrics: Sendable {
     /// The response codes with their own `rcode` label; everything else counts as `other`.
     public static let rcodes: [String] = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"]
 
-    /// `clusterdns_dns_requests_total{type,transport}`: [transport][type index], `other` last.
-    let requests: [[Counter]]
-    /// `clusterdns_dns_responses_total{rcode}`: by rcode 0...5, `other` last.
-    let responses: [Counter]
-    /// `clusterdns_dns_truncated_total`.
-    let truncated: Counter
-    /// `clusterdns_dns_dropped_total`.
-    let dropped: Counter
     /// What the hot path counts: the counters of `hotCounters`, in its order, then the
     /// request-duration buckets (`durationBuckets`, then one past the last), then the durations'
     /// sum in nanoseconds.
     let hot: StripedCounters
-    /// The registry counters the first `hot` counters are moved into at each scrape: requests
-    /// (udp types, then tcp types), responses, truncated, dropped.
+    /// The registry counters the first `hot` counters are moved into at each scrape:
+    /// `clusterdns_dns_requests_total{type,transport}` (udp types, then tcp types, `other` last
+    /// in each), `clusterdns_dns_responses_total{rcode}` (rcode 0...5, `other`),
+    /// `clusterdns_dns_truncated_total`, `clusterdns_dns_dropped_total`.
     private let hotCounters: [Counter]
     /// How much of each of those has been moved into its registry counter.
     private let synced: Locked<[Int]>
@@ -50,20 +44,20 @@ public final class ClusterDNSMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         let typeNames = Self.queryTypes.map(\.name) + ["other"]
-        requests = ["udp", "tcp"].map { transport in
+        let requests = ["udp", "tcp"].flatMap { transport in
             typeNames.map { type in
                 registry.makeCounter(name: "clusterdns_dns_requests_total",
                                      labels: [("type", type), ("transport", transport)],
                                      help: "DNS queries received, by query type and transport.")
             }
         }
-        responses = (Self.rcodes + ["other"]).map { rcode in
+        let responses = (Self.rcodes + ["other"]).map { rcode in
             registry.makeCounter(name: "clusterdns_dns_responses_total", labels: [("rcode", rcode)],
                                  help: "DNS responses sent, by response code.")
         }
-        truncated = registry.makeCounter(name: "clusterdns_dns_truncated_total",
+        let truncated = registry.makeCounter(name: "clusterdns_dns_truncated_total",
                                          help: "UDP answers sent with the TC bit set.")
-        dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
+        let dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
                                        help: "DNS packets answered with nothing (malformed, responses, runts).")
         var objects: [ObjectKind: Gauge] = [:]
         for kind in ObjectKind.allCases {
@@ -73,7 +67,7 @@ public final class ClusterDNSMetrics: Sendable {
         storeObjects = objects
         storeGeneration = registry.makeGauge(name: "clusterdns_store_generation",
                                              help: "Generation of the published snapshot.")
-        hotCounters = requests.flatMap { $0 } + responses + [truncated, dropped]
+        hotCounters = requests + responses + [truncated, dropped]
         hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
         synced = Locked(Array(repeating: 0, count: hotCounters.count))
         programmingDuration = registry.makeDurationHistogram(
