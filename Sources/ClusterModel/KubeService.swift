@@ -66,29 +66,48 @@ public struct KubeService: Sendable, Hashable, Codable {
         }
     }
 
+    /// The service's fields, behind one reference (`Box`): a `ServiceEntry` read for a DNS
+    /// answer, or copied into a new entry when an endpoint changes, copies one reference, not
+    /// eleven fields (each a retain and a release).
+    struct Fields: Sendable, Hashable {
+        let name: String
+        let namespace: String
+        let labels: [String: String]
+        let type: ServiceType
+        let clusterIP: String?
+        let clusterIPs: [String]
+        let ports: [Port]
+        let selector: [String: String]?
+        let publishNotReadyAddresses: Bool
+        let externalName: String?
+        let clusterAddresses: [IPAddress]
+    }
+
+    private let fields: Box<Fields>
+
     /// `metadata.name`, a DNS-1123 label.
-    public let name: String
+    public var name: String { fields.value.name }
     /// `metadata.namespace`; `default` when absent.
-    public let namespace: String
+    public var namespace: String { fields.value.namespace }
     /// `metadata.labels`.
-    public let labels: [String: String]
+    public var labels: [String: String] { fields.value.labels }
     /// `spec.type`.
-    public let type: ServiceType
+    public var type: ServiceType { fields.value.type }
     /// `spec.clusterIP`: an IP, `None` (headless) or nil/empty (none allocated).
-    public let clusterIP: String?
+    public var clusterIP: String? { fields.value.clusterIP }
     /// `spec.clusterIPs`: up to one IP per family, or `["None"]`.
-    public let clusterIPs: [String]
+    public var clusterIPs: [String] { fields.value.clusterIPs }
     /// `spec.ports`.
-    public let ports: [Port]
+    public var ports: [Port] { fields.value.ports }
     /// `spec.selector`; nil or empty selects no pods (the endpoints are managed by hand).
-    public let selector: [String: String]?
+    public var selector: [String: String]? { fields.value.selector }
     /// `spec.publishNotReadyAddresses`: every endpoint counts as ready (spec A0.4).
-    public let publishNotReadyAddresses: Bool
+    public var publishNotReadyAddresses: Bool { fields.value.publishNotReadyAddresses }
     /// `spec.externalName`, the CNAME target of an ExternalName service.
-    public let externalName: String?
+    public var externalName: String? { fields.value.externalName }
     /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None`, empty ones and
     /// repeats (each address once, in the given order).
-    public let clusterAddresses: [IPAddress]
+    public var clusterAddresses: [IPAddress] { fields.value.clusterAddresses }
 
     /// Builds a service; `clusterIP`/`clusterIPs` strings other than `None` and "" must be IPs
     /// (strings that do not parse are left out of `clusterAddresses`).
@@ -96,13 +115,13 @@ public struct KubeService: Sendable, Hashable, Codable {
                 type: ServiceType = .clusterIP, clusterIP: String? = nil, clusterIPs: [String] = [],
                 ports: [Port] = [], selector: [String: String]? = nil,
                 publishNotReadyAddresses: Bool = false, externalName: String? = nil) {
-        self.name = name; self.namespace = namespace; self.labels = labels; self.type = type
-        self.clusterIP = clusterIP; self.clusterIPs = clusterIPs; self.ports = ports
-        self.selector = selector; self.publishNotReadyAddresses = publishNotReadyAddresses
-        self.externalName = externalName
         let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
         var seen = Set<IPAddress>()
-        self.clusterAddresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
+        let addresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
+        fields = Box(Fields(name: name, namespace: namespace, labels: labels, type: type, clusterIP: clusterIP,
+                            clusterIPs: clusterIPs, ports: ports, selector: selector,
+                            publishNotReadyAddresses: publishNotReadyAddresses, externalName: externalName,
+                            clusterAddresses: addresses))
     }
 
     /// True for a headless service (`clusterIP: None`, spec A3).
