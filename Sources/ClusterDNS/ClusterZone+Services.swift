@@ -54,27 +54,40 @@ extension ClusterZone {
         // Targets all share the service name, so duplicates are found by the endpoint label, not
         // by hashing whole names.
         struct TargetPort: Hashable { let label: String; let port: UInt16 }
-        var targets: [(port: UInt16, target: DomainName, label: String)] = []
-        var additional: [ResourceRecord] = []
+        func record(_ port: UInt16, _ target: DomainName, weight: UInt16) -> ResourceRecord {
+            ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: port, target: target)))
+        }
         switch entry.kind {
         case .externalName:
             return .records([])
         case .clusterIP(let addresses):
             let target = serviceName(entry)
-            for p in ports { targets.append((p.port, target, "")) }
-            additional = addressRecords(addresses, owner: target, type: .any)
+            let weight = UInt16(max(1, 100 / max(1, ports.count)))
+            var seen = Set<UInt16>()
+            let out = ports.filter { seen.insert($0.port).inserted }.map { record($0.port, target, weight: weight) }
+            return .records(out, additional: addressRecords(addresses, owner: target, type: .any))
         case .headless:
             let service = serviceName(entry)
-            targets.reserveCapacity(entry.readyEndpoints.count * ports.count)
-            additional.reserveCapacity(entry.readyEndpoints.count)
+            let endpoints = entry.readyEndpoints
+            // The weight divides 100 among every (endpoint, port) target, repeats included, so
+            // count them first; then build the records directly, each target name once.
+            var count = 0
+            for ep in endpoints {
+                for p in ports where ep.port(named: p.name, proto: p.proto) != nil { count += 1 }
+            }
+            let weight = UInt16(max(1, 100 / max(1, count)))
+            var seen = Set<TargetPort>(minimumCapacity: count)
+            var out: [ResourceRecord] = [], additional: [ResourceRecord] = []
+            out.reserveCapacity(count)
+            additional.reserveCapacity(endpoints.count)
             var previous: Endpoint?
-            for ep in entry.readyEndpoints {
+            for ep in endpoints {
                 let label = ep.dnsLabel
                 var target: DomainName?
                 for p in ports {
                     guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
                     if target == nil { target = service.prepending(label) ?? service }
-                    targets.append((port, target!, label))
+                    if seen.insert(TargetPort(label: label, port: port)).inserted { out.append(record(port, target!, weight: weight)) }
                 }
                 // In target order, each record once: the endpoints are sorted by address, then
                 // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
@@ -83,15 +96,8 @@ extension ClusterZone {
                 if let previous, previous.address == ep.address, previous.dnsLabel == label { continue }
                 additional.append(addressRecord(ep.address, owner: target))
             }
+            return .records(out, additional: additional)
         }
-        let weight = UInt16(max(1, 100 / max(1, targets.count)))
-        var seen = Set<TargetPort>(minimumCapacity: targets.count)
-        var out: [ResourceRecord] = []
-        out.reserveCapacity(targets.count)
-        for t in targets where seen.insert(TargetPort(label: t.label, port: t.port)).inserted {
-            out.append(ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: t.port, target: t.target))))
-        }
-        return .records(out, additional: additional)
     }
 
     /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname
