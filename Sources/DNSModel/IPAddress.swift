@@ -26,7 +26,26 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     public var bytes: [UInt8] { [octets.0, octets.1, octets.2, octets.3] }
 
     /// Dotted-quad text.
-    public var description: String { "\(octets.0).\(octets.1).\(octets.2).\(octets.3)" }
+    public var description: String { joined(by: UInt8(ascii: ".")) }
+
+    /// The four octets in decimal joined by `separator` (`.` for the text form, `-` for a DNS
+    /// label), written into 16 bytes on the stack: at most 15 characters, a small string, so no
+    /// allocation (string interpolation cost ~0.5 µs per endpoint computed from a pod).
+    func joined(by separator: UInt8) -> String {
+        var scratch: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { buffer in
+            var n = 0
+            withUnsafeBytes(of: octets) { octets in
+                for (i, octet) in octets.enumerated() {
+                    if i > 0 { buffer[n] = separator; n += 1 }
+                    if octet >= 100 { buffer[n] = 0x30 + octet / 100; n += 1 }
+                    if octet >= 10 { buffer[n] = 0x30 + octet / 10 % 10; n += 1 }
+                    buffer[n] = 0x30 + octet % 10; n += 1
+                }
+            }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+        }
+    }
 
     /// The reverse-lookup name `d.c.b.a.in-addr.arpa.` (RFC 1035 §3.5).
     public var reverseName: DomainName {
@@ -120,7 +139,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The label CoreDNS uses for an endpoint without a hostname (`10-1-2-3`, `fd00--1`).
     public var dashed: String {
         switch self {
-        case .v4(let a): return a.description.replacingAll(".", with: "-")
+        case .v4(let a): return a.joined(by: UInt8(ascii: "-"))
         case .v6(let a):
             var s = a.description.replacingAll(":", with: "-")
             if s.hasSuffix("-") { s += "0" }
