@@ -30,7 +30,8 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// The four octets in decimal joined by `separator` (`.` for the text form, `-` for a DNS
     /// label), written into 16 bytes on the stack: at most 15 characters, a small string, so no
-    /// allocation (string interpolation cost ~0.5 µs per endpoint computed from a pod).
+    /// allocation (interpolating, then re-mapping the dots, was 10 % of a readiness flip whose pod
+    /// has no hostname).
     func joined(by separator: UInt8) -> String {
         var scratch: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &scratch) { buffer in
