@@ -47,9 +47,11 @@ extension ClusterZone {
         return entry.ports.contains { $0.name != nil && $0.proto == proto }
     }
 
-    /// SRV records: priority 0, weight floor(100 / N) (CoreDNS `backend_lookup.go`), with the
-    /// targets' addresses in the additional section. ClusterIP services point at the service name
-    /// and service port; headless ones at each ready endpoint's name and port.
+    /// SRV records: priority 0, weight floor(100 / N) for N targets (CoreDNS `backend_lookup.go`;
+    /// a ClusterIP Service counts one per port and cluster IP, a headless one per port and ready
+    /// endpoint, repeats included), with the targets' addresses in the additional section.
+    /// ClusterIP services point at the service name and service port; headless ones at each ready
+    /// endpoint's name and port.
     func srv(_ entry: ServiceView, ports: [ServiceView.Port], owner: DomainName) -> Lookup {
         // Targets all share the service name, so duplicates are found by the endpoint label, not
         // by hashing whole names.
@@ -62,7 +64,9 @@ extension ClusterZone {
             return .records([])
         case .clusterIP(let addresses):
             let target = serviceName(entry)
-            let weight = UInt16(max(1, 100 / max(1, ports.count)))
+            // CoreDNS counts a target per (port, cluster IP) pair, so a dual-stack Service's
+            // single port weighs 50 (`findServices` in plugin/kubernetes, `SRV` in backend_lookup.go).
+            let weight = UInt16(max(1, 100 / max(1, ports.count * max(1, addresses.count))))
             var seen = Set<UInt16>()
             let out = ports.filter { seen.insert($0.port).inserted }.map { record($0.port, target, weight: weight) }
             return .records(out, additional: addressRecords(addresses, owner: target, type: .any))

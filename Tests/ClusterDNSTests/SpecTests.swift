@@ -29,6 +29,12 @@ struct SpecTests {
         Case(name: "_http._tcp.svc1.testns.svc.cluster.local.", type: .srv,
              answer: ["_http._tcp.svc1.testns.svc.cluster.local. 5 IN SRV 0 100 80 svc1.testns.svc.cluster.local."],
              additional: ["svc1.testns.svc.cluster.local. 5 IN A 10.0.0.1"]),
+        // Dual stack: one target per port, weighted as one of the (port, cluster IP) pairs, as
+        // CoreDNS counts them (`findServices` yields one per pair); both addresses in additional
+        Case(name: "_http._tcp.svc-dual-stack.testns.svc.cluster.local.", type: .srv,
+             answer: ["_http._tcp.svc-dual-stack.testns.svc.cluster.local. 5 IN SRV 0 50 80 svc-dual-stack.testns.svc.cluster.local."],
+             additional: ["svc-dual-stack.testns.svc.cluster.local. 5 IN A 10.0.0.3",
+                          "svc-dual-stack.testns.svc.cluster.local. 5 IN AAAA 10::3"]),
         Case(name: "_http._udp.svc1.testns.svc.cluster.local.", type: .srv, rcode: .nxDomain),
         Case(name: "_nope._tcp.svc1.testns.svc.cluster.local.", type: .srv, rcode: .nxDomain),
         Case(name: "_http._tcp.svc1.testns.svc.cluster.local.", type: .a),
