@@ -74,10 +74,15 @@ extension ClusterZone {
             let service = serviceName(entry)
             let endpoints = entry.readyEndpoints
             // The weight divides 100 among every (endpoint, port) target, repeats included, so
-            // count them first; then build the records directly, each target name once.
-            var count = 0
+            // the endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
+            var matched: [UInt16?] = [], count = 0
+            matched.reserveCapacity(endpoints.count * ports.count)
             for ep in endpoints {
-                for p in ports where ep.port(named: p.name, proto: p.proto) != nil { count += 1 }
+                for p in ports {
+                    let port = ep.port(named: p.name, proto: p.proto)
+                    matched.append(port)
+                    if port != nil { count += 1 }
+                }
             }
             let weight = UInt16(max(1, 100 / max(1, count)))
             var seen = Set<TargetPort>(minimumCapacity: count)
@@ -85,11 +90,11 @@ extension ClusterZone {
             out.reserveCapacity(count)
             additional.reserveCapacity(endpoints.count)
             var previous: Endpoint?
-            for ep in endpoints {
+            for (i, ep) in endpoints.enumerated() {
                 let label = ep.dnsLabel
                 var target: DomainName?
-                for p in ports {
-                    guard let port = ep.port(named: p.name, proto: p.proto) else { continue }
+                for port in matched[i * ports.count ..< (i + 1) * ports.count] {
+                    guard let port else { continue }
                     if target == nil { target = service.prepending(label) ?? service }
                     if seen.insert(TargetPort(label: label, port: port)).inserted { out.append(record(port, target!, weight: weight)) }
                 }
