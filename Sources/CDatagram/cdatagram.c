@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <pthread.h>
 #include <stddef.h>
 #include "cdatagram.h"
 
@@ -15,3 +16,5 @@ int cdatagram_sendmmsg(int fd, cdatagram_mmsghdr *msgs, unsigned int count, int 
 }
 
 int cdatagram_waitforone(void) { return MSG_WAITFORONE; }
+
+int cdatagram_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

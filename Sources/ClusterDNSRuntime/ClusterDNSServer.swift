@@ -136,7 +136,12 @@ public final class ClusterDNSServer: Sendable {
 
     /// Stops watching, closes the listeners and the event loops.
     public func stop() async {
-        churn?.stop()
+        if let churned = churn?.stop() {
+            // At the level of the "synthetic churn on" line, so a benchmark run with
+            // --log-level warning can read the rate actually reached.
+            let rate = Int(Double(churned.applied) / max(churned.seconds, 1e-9))
+            logger.warning("synthetic churn stopped: \(churned.applied) changes in \(String(format: "%.1f", churned.seconds)) s (\(rate)/s)")
+        }
         await admin?.stop()
         watcher?.stop()
         await kubernetes?.stop()

@@ -1,6 +1,7 @@
 import Foundation
 import DNSModel
 import ClusterModel
+import DNSServer
 
 /// A benchmark load for the store: flips the readiness of random pods at a fixed rate, straight
 /// into `ClusterStore` from a thread of its own, so the cost of churn on the DNS path can be
@@ -10,13 +11,14 @@ import ClusterModel
 /// of the pods it found at start, so it overrides any other change to those pods' readiness.
 final class SyntheticChurn: @unchecked Sendable {
     private let stopped = Locked(false)
-    /// Changes applied so far.
-    let applied = Locked(0)
+    /// Changes applied so far, and the seconds since the first batch was due.
+    private let progress = Locked((applied: 0, seconds: 0.0))
 
     /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch).
     init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
-        let thread = Thread { [stopped, applied] in
+        let thread = Thread { [stopped, progress] in
             Self.scheduleAsBatchWork()
+            nameCurrentThread("cdns-churn")           // what Benchmarks/churn/store MODE=fixed reads
             // Its own copies of the pods, taken once: picking a pod costs an array index, not a
             // lookup in the store (what is measured is the store's work, not the load generator's).
             var pods = Array(store.snapshot.pods.values)
@@ -36,7 +38,8 @@ final class SyntheticChurn: @unchecked Sendable {
             while !stopped.withLock({ $0 }) {
                 // Catch up to where the rate says we should be (bounded, if the thread fell behind).
                 let elapsed = clock.now - started
-                let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let due = Int(Double(rate) * seconds)
                 let batch = min(due - done, max(1, rate / 10))
                 if batch > 0 {
                     var changes: [ClusterChange] = []
@@ -48,8 +51,8 @@ final class SyntheticChurn: @unchecked Sendable {
                     }
                     store.apply(changes, source: "synthetic-churn")
                     done += batch
-                    applied.withLock { $0 = done }
                 }
+                progress.withLock { $0 = (done, seconds) }
                 Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
             }
         }
@@ -68,6 +71,11 @@ final class SyntheticChurn: @unchecked Sendable {
         #endif
     }
 
-    /// Ends the thread at its next batch.
-    func stop() { stopped.withLock { $0 = true } }
+    /// Ends the thread at its next batch; returns the changes applied so far and the seconds
+    /// they took (the rate actually reached, which is below the one asked for when the thread
+    /// falls behind).
+    func stop() -> (applied: Int, seconds: Double) {
+        stopped.withLock { $0 = true }
+        return progress.withLock { $0 }
+    }
 }

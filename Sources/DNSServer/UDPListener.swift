@@ -64,6 +64,7 @@ final class UDPListener: @unchecked Sendable {
         for i in 0..<max(1, threads) {
             finished.enter()
             let thread = Thread { [self] in
+                nameCurrentThread("cdns-udp-\(i)")
                 serve()
                 finished.leave()
             }

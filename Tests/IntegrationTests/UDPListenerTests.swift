@@ -62,6 +62,10 @@ struct UDPListenerTests {
             let port = server.port
             let replies = try await offPool { try UDPBurst.exchange(queries, to: port, quietMilliseconds: 1000) }
             #expect(replies.count == 64)
+            // The readers carry a kernel thread name (`top -H`, the churn benchmark's per-thread CPU).
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            #expect(names.contains { $0.hasPrefix("cdns-udp-") }, "thread names: \(Set(names).sorted())")
         }
     }
 

@@ -1,4 +1,4 @@
-// recvmmsg/sendmmsg (Linux, glibc) for DNSServer's UDPListener. glibc declares them only under
+// recvmmsg/sendmmsg and pthread_setname_np (Linux, glibc) for DNSServer. glibc declares them only under
 // _GNU_SOURCE, which Swift's Glibc module is not built with, so this header declares its own
 // layout-identical `struct mmsghdr` and the .c file (built with _GNU_SOURCE) does the calls.
 #ifndef CDATAGRAM_H
@@ -14,4 +14,7 @@ int cdatagram_recvmmsg(int fd, cdatagram_mmsghdr *msgs, unsigned int count, int 
 int cdatagram_sendmmsg(int fd, cdatagram_mmsghdr *msgs, unsigned int count, int flags);
 /// MSG_WAITFORONE: block for the first datagram only.
 int cdatagram_waitforone(void);
+/// pthread_setname_np(pthread_self(), name) (also a GNU extension): the kernel's thread name,
+/// at most 15 bytes, shown by `top -H` and /proc/PID/task/TID/comm.
+int cdatagram_set_thread_name(const char *name);
 #endif
