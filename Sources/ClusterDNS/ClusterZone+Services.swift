@@ -72,40 +72,43 @@ extension ClusterZone {
             return .records(out, additional: addressRecords(addresses, owner: target, type: .any))
         case .headless:
             let service = serviceName(entry)
-            let endpoints = entry.readyEndpoints
-            // The weight divides 100 among every (endpoint, port) target, repeats included, so
-            // the endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
-            var matched: [UInt16?] = [], count = 0
-            matched.reserveCapacity(endpoints.count * ports.count)
-            for ep in endpoints {
-                for p in ports {
-                    let port = ep.port(named: p.name, proto: p.proto)
-                    matched.append(port)
-                    if port != nil { count += 1 }
+            // Endpoints are read in place through the buffer, not copied (a retain and a release
+            // each): this runs for every SRV answer recomputed after a change.
+            return entry.readyEndpoints.withUnsafeBufferPointer { endpoints in
+                // The weight divides 100 among every (endpoint, port) target, repeats included, so
+                // the endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
+                var matched: [UInt16?] = [], count = 0
+                matched.reserveCapacity(endpoints.count * ports.count)
+                for i in endpoints.indices {
+                    for p in ports {
+                        let port = endpoints[i].port(named: p.name, proto: p.proto)
+                        matched.append(port)
+                        if port != nil { count += 1 }
+                    }
                 }
-            }
-            let weight = UInt16(max(1, 100 / max(1, count)))
-            var seen = Set<TargetPort>(minimumCapacity: count)
-            var out: [ResourceRecord] = [], additional: [ResourceRecord] = []
-            out.reserveCapacity(count)
-            additional.reserveCapacity(endpoints.count)
-            var previous: Endpoint?
-            for (i, ep) in endpoints.enumerated() {
-                let label = ep.dnsLabel
-                var target: DomainName?
-                for port in matched[i * ports.count ..< (i + 1) * ports.count] {
-                    guard let port else { continue }
-                    if target == nil { target = service.prepending(label) ?? service }
-                    if seen.insert(TargetPort(label: label, port: port)).inserted { out.append(record(port, target!, weight: weight)) }
+                let weight = UInt16(max(1, 100 / max(1, count)))
+                var seen = Set<TargetPort>(minimumCapacity: count)
+                var out: [ResourceRecord] = [], additional: [ResourceRecord] = []
+                out.reserveCapacity(count)
+                additional.reserveCapacity(endpoints.count)
+                var previous: Int?                   // the last endpoint that had a target
+                for i in endpoints.indices {
+                    let label = endpoints[i].dnsLabel
+                    var target: DomainName?
+                    for port in matched[i * ports.count ..< (i + 1) * ports.count] {
+                        guard let port else { continue }
+                        if target == nil { target = service.prepending(label) ?? service }
+                        if seen.insert(TargetPort(label: label, port: port)).inserted { out.append(record(port, target!, weight: weight)) }
+                    }
+                    // In target order, each record once: the endpoints are sorted by address, then
+                    // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
+                    guard let target else { continue }
+                    defer { previous = i }
+                    if let p = previous, endpoints[p].address == endpoints[i].address, endpoints[p].dnsLabel == label { continue }
+                    additional.append(addressRecord(endpoints[i].address, owner: target))
                 }
-                // In target order, each record once: the endpoints are sorted by address, then
-                // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
-                guard let target else { continue }
-                defer { previous = ep }
-                if let previous, previous.address == ep.address, previous.dnsLabel == label { continue }
-                additional.append(addressRecord(ep.address, owner: target))
+                return .records(out, additional: additional)
             }
-            return .records(out, additional: additional)
         }
     }
 

@@ -216,8 +216,14 @@ final class AnswerCache: Sendable {
 
         /// Drops the entries that can no longer be served at `generation`.
         mutating func sweep(_ generation: UInt64, marks: ChangeMarks) {
-            entries = entries.filter { _, e in e.isValid(at: generation, marks: marks) }
-            bytes = entries.values.reduce(0) { $0 + $1.size }
+            // In place: only the stale entries are touched (a `filter` built a new table and
+            // retained every entry kept, once a second per shard).
+            var stale: [Int] = []
+            for (hash, e) in entries where !e.isValid(at: generation, marks: marks) {
+                stale.append(hash)
+                bytes -= e.size
+            }
+            for hash in stale { entries.removeValue(forKey: hash) }
         }
     }
 

@@ -258,6 +258,11 @@ struct AnswerCacheScopeTests {
         }
         for i in 0..<400 { storeNegative(10_000 + i, cache, snap) }    // touches every shard
         #expect(cache.usage.entries == 400)                              // the 100 of the old generation are gone
+        // And their bytes with them: the swept cache accounts for what a fresh one holding the
+        // same 400 replies does.
+        let fresh = AnswerCache(marks: store.changeMarks, shardCount: 16, sweepInterval: .zero)
+        for i in 0..<400 { storeNegative(10_000 + i, fresh, snap) }
+        #expect(cache.usage.bytes == fresh.usage.bytes)
     }
 
     func negativeKey(_ i: Int) -> AnswerCache.Key {
