@@ -58,16 +58,11 @@ extension ClusterZone {
               let from = name.wireOffset(ofLabel: serviceLabel) else { return .snapshot }
         // Every record must be owned by <service>.<namespace>.svc.<zone> or a name below it.
         let owned = name.wire[from...].withUnsafeBufferPointer { suffix in
-            // Read in place (not copied out of the arrays: a copy retains and releases names).
-            func anyForeign(_ records: [ResourceRecord]) -> Bool {
-                records.withUnsafeBufferPointer { rrs in
-                    rrs.indices.contains { i in
-                        if case .cname = rrs[i].data { return true }
-                        return !rrs[i].name.hasSuffix(suffix)
-                    }
-                }
+            func foreign(_ rr: ResourceRecord) -> Bool {
+                if case .cname = rr.data { return true }
+                return !rr.name.hasSuffix(suffix)
             }
-            return !anyForeign(answer.answer) && !anyForeign(answer.additional)
+            return !answer.answer.contains(where: foreign) && !answer.additional.contains(where: foreign)
         }
         guard owned else { return .snapshot }
         let key = ServiceKey(namespace: String(decoding: namespace, as: UTF8.self), name: String(decoding: service, as: UTF8.self))

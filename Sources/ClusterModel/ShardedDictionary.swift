@@ -41,13 +41,7 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     public subscript(key: Key) -> Value? {
         get {
             let (a, b, c) = place(key)
-            // Through buffer pointers, each level is read in place: `nodes[a][b][c]` copied out
-            // each inner array (a retain and a release on nodes every reader thread shares).
-            return nodes.withUnsafeBufferPointer { level1 in
-                level1[a].withUnsafeBufferPointer { level2 in
-                    level2[b].withUnsafeBufferPointer { shards in shards[c][key] }
-                }
-            }
+            return nodes[a][b][c][key]
         }
         set {
             let (a, b, c) = place(key)

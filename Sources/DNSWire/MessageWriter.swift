@@ -172,19 +172,15 @@ struct MessageWriter: ~Copyable {
     /// Writes the records of one section while the message stays within `budget` bytes, adding
     /// each to `written`; false when one did not fit (it is taken out again, and the rest skipped).
     mutating func records(_ section: [ResourceRecord], budget: Int, written: inout UInt16) -> Bool {
-        // Through the buffer: each record is read in place, not copied out of the array (a copy
-        // retains and releases its owner name and any name in its RDATA).
-        section.withUnsafeBufferPointer { records in
-            for i in records.indices {
-                let mark = count
-                record(records[i])
-                if count > budget {
-                    truncate(to: mark)
-                    return false
-                }
-                written += 1
+        for i in section.indices {
+            let mark = count
+            record(section[i])
+            if count > budget {
+                truncate(to: mark)
+                return false
             }
-            return true
+            written += 1
         }
+        return true
     }
 }
