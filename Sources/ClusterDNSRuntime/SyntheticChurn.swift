@@ -13,10 +13,13 @@ final class SyntheticChurn: @unchecked Sendable {
     private let stopped = Locked(false)
     /// Changes applied so far, and the seconds since the first batch was due.
     private let progress = Locked((applied: 0, seconds: 0.0))
+    /// Signalled when the thread has returned.
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch).
     init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
-        let thread = Thread { [stopped, progress] in
+        let thread = Thread { [stopped, progress, finished] in
+            defer { finished.signal() }
             Self.scheduleAsBatchWork()
             nameCurrentThread("cdns-churn")           // what Benchmarks/churn/store MODE=fixed reads
             // Its own copies of the pods, taken once: picking a pod costs an array index, not a
@@ -71,11 +74,12 @@ final class SyntheticChurn: @unchecked Sendable {
         #endif
     }
 
-    /// Ends the thread at its next batch; returns the changes applied so far and the seconds
-    /// they took (the rate actually reached, which is below the one asked for when the thread
-    /// falls behind).
+    /// Ends the thread after its current batch and waits for it (up to 5 s); returns the changes
+    /// it applied and the seconds they took (the rate actually reached, below the one asked for
+    /// when the thread falls behind). After it returns, the store holds exactly those changes.
     func stop() -> (applied: Int, seconds: Double) {
         stopped.withLock { $0 = true }
+        _ = finished.wait(timeout: .now() + 5)
         return progress.withLock { $0 }
     }
 }
