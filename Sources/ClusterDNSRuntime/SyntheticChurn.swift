@@ -16,8 +16,9 @@ final class SyntheticChurn: @unchecked Sendable {
     /// Signalled when the thread has returned.
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch).
-    init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1)) {
+    /// Applies `rate` changes per second in batches every `interval` (one snapshot per batch),
+    /// until stopped or, with a `limit`, until that many changes are applied.
+    init(store: ClusterStore, rate: Int, interval: Duration = .milliseconds(1), limit: Int = .max) {
         let thread = Thread { [stopped, progress, finished] in
             defer { finished.signal() }
             Self.scheduleAsBatchWork()
@@ -38,12 +39,12 @@ final class SyntheticChurn: @unchecked Sendable {
             let clock = ContinuousClock()
             let started = clock.now
             var done = 0
-            while !stopped.withLock({ $0 }) {
+            while !stopped.withLock({ $0 }), done < limit {
                 // Catch up to where the rate says we should be (bounded, if the thread fell behind).
                 let elapsed = clock.now - started
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 let due = Int(Double(rate) * seconds)
-                let batch = min(due - done, max(1, rate / 10))
+                let batch = min(due - done, max(1, rate / 10), limit - done)
                 if batch > 0 {
                     var changes: [ClusterChange] = []
                     changes.reserveCapacity(batch)
@@ -59,7 +60,6 @@ final class SyntheticChurn: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
             }
         }
-        thread.name = "clusterdns-churn"
         thread.start()
     }
 
@@ -79,7 +79,16 @@ final class SyntheticChurn: @unchecked Sendable {
     /// when the thread falls behind). After it returns, the store holds exactly those changes.
     func stop() -> (applied: Int, seconds: Double) {
         stopped.withLock { $0 = true }
-        _ = finished.wait(timeout: .now() + 5)
+        return wait(timeout: .seconds(5))
+    }
+
+    /// Waits (up to `timeout`) for the thread to end by itself (its `limit` reached); returns what
+    /// it applied, as `stop` does.
+    func wait(timeout: Duration) -> (applied: Int, seconds: Double) {
+        let nanoseconds = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
+        if finished.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success {
+            finished.signal()                        // ended: any later wait returns at once
+        }
         return progress.withLock { $0 }
     }
 }

@@ -68,7 +68,6 @@ final class UDPListener: @unchecked Sendable {
                 serve()
                 finished.leave()
             }
-            thread.name = "clusterdns-udp-\(port)-\(i)"
             thread.start()
         }
     }
