@@ -34,7 +34,7 @@ public final class DNSServer: Sendable {
                     let actual = tcp.localAddress?.port ?? port
                     let udp: UDPListener
                     do {
-                        udp = try UDPListener(host: host, port: actual, responder: responder, logger: logger)
+                        udp = try UDPListener(host: host, port: actual, responder: responder, group: group, logger: logger)
                     } catch {
                         try? await tcp.close()
                         guard port == 0, (error as? IOError)?.errnoCode == EADDRINUSE, attempt < 31 else { throw error }

@@ -34,10 +34,7 @@ final class TCPHandler: ChannelInboundHandler {
             context.flush()
         case .deferred(let produce):
             let channel = context.channel
-            let promise = context.eventLoop.makePromise(of: [UInt8]?.self)
-            promise.completeWithTask { await produce() }
-            promise.futureResult.whenSuccess { out in
-                guard let out else { return }
+            EventLoopTaskExecutor(context.eventLoop).run(produce) { out in
                 channel.writeAndFlush(channel.allocator.buffer(bytes: out), promise: nil)
             }
         }

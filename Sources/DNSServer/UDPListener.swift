@@ -14,7 +14,8 @@ import Logging
 /// pipeline, no envelope, no address formatting and no buffer allocation, only the responder's
 /// own work. Several threads read the one socket, one per core, so whichever is running takes the
 /// next datagrams. Replies that come later (`.deferred`, forwarded queries) are sent
-/// with `sendto` from the task that produced them.
+/// with `sendto` from the task that produced them, which runs on one of the server's event loops
+/// (``EventLoopTaskExecutor``).
 final class UDPListener: @unchecked Sendable {
     /// Datagrams read per `recvmmsg`.
     static let batch = 32
@@ -29,6 +30,8 @@ final class UDPListener: @unchecked Sendable {
     private let fd: Int32
     private let responder: any DNSResponder
     private let logger: Logger
+    /// Where deferred replies run: one per event loop of the server's group, reader `i` using `i % count`.
+    private let executors: [EventLoopTaskExecutor]
     /// Set by `stop()`; the socket is closed under this lock so a late `sendto` never reaches a
     /// reused descriptor.
     private let closed = NIOLockedValueBox(false)
@@ -36,7 +39,7 @@ final class UDPListener: @unchecked Sendable {
 
     /// Binds `host:port` (with `SO_REUSEADDR`, so a wildcard and a specific address may both be
     /// listened on).
-    init(host: String, port: Int, responder: any DNSResponder, logger: Logger) throws {
+    init(host: String, port: Int, responder: any DNSResponder, group: any EventLoopGroup, logger: Logger) throws {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -57,6 +60,7 @@ final class UDPListener: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         self.port = Int(UInt16(bigEndian: withUnsafeBytes(of: &storage) { $0.load(fromByteOffset: 2, as: UInt16.self) }))
         self.fd = fd; self.responder = responder; self.logger = logger
+        executors = group.makeIterator().map(EventLoopTaskExecutor.init)
     }
 
     /// Starts `threads` threads reading the socket.
@@ -65,7 +69,7 @@ final class UDPListener: @unchecked Sendable {
             finished.enter()
             let thread = Thread { [self] in
                 nameCurrentThread("cdns-udp-\(i)")
-                serve()
+                serve(deferringTo: executors[i % executors.count])
                 finished.leave()
             }
             thread.start()
@@ -90,7 +94,7 @@ final class UDPListener: @unchecked Sendable {
     private var isClosed: Bool { closed.withLockedValue { $0 } }
 
     /// One thread's loop: receive a batch, answer each datagram, send the answers.
-    private func serve() {
+    private func serve(deferringTo executor: EventLoopTaskExecutor) {
         let n = Self.batch, slot = Self.slot
         let inData = UnsafeMutableRawPointer.allocate(byteCount: n * slot, alignment: 16)
         let outData = UnsafeMutableRawPointer.allocate(byteCount: n * slot, alignment: 16)
@@ -128,7 +132,8 @@ final class UDPListener: @unchecked Sendable {
                 let out = outData + replies * slot
                 var length = responder.cachedUDPReply(to: query, into: UnsafeMutableRawBufferPointer(start: out, count: slot))
                 if length == nil {
-                    guard let reply = answer(Array(datagram), from: names + i, length: nameLength) else { continue }
+                    guard let reply = answer(Array(datagram), from: names + i, length: nameLength,
+                                             deferringTo: executor) else { continue }
                     if reply.count > slot {
                         send(reply, to: names + i, length: nameLength)
                         continue
@@ -153,7 +158,8 @@ final class UDPListener: @unchecked Sendable {
     }
 
     /// The general path for one datagram: the reply to send now, or nil (dropped, or sent later).
-    private func answer(_ bytes: [UInt8], from name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t) -> [UInt8]? {
+    private func answer(_ bytes: [UInt8], from name: UnsafeMutablePointer<sockaddr_storage>, length: socklen_t,
+                        deferringTo executor: EventLoopTaskExecutor) -> [UInt8]? {
         let remote = Self.address(name)
         switch responder.respond(to: DNSRequest(bytes: bytes, transport: .udp, remote: remote)) {
         case .drop, .stream:
@@ -162,8 +168,7 @@ final class UDPListener: @unchecked Sendable {
             return out
         case .deferred(let produce):
             let peer = Array(UnsafeRawBufferPointer(start: name, count: Int(length)))
-            Task { [self] in
-                guard let out = await produce() else { return }
+            executor.run(produce) { [self] out in
                 peer.withUnsafeBytes { p in
                     send(out, to: UnsafeMutableRawPointer(mutating: p.baseAddress!)
                         .assumingMemoryBound(to: sockaddr_storage.self), length: length)
