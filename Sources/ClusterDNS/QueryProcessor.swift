@@ -102,7 +102,7 @@ extension Authority {
            answer.rcode == .nxDomain {
             answer.rcode = .servFail
         }
-        if zone == .cluster { scope = cluster.scope(of: answer, question: question) }
+        if zone == .cluster { scope = cluster.scope(of: answer, question: question, in: snapshot) }
         reply.authoritative = true
         reply.rcode = answer.rcode
         reply.answers = answer.answer

@@ -10,6 +10,10 @@ public enum ReplyScope: Sendable, Hashable {
     /// Exact while this Service's entry (the Service and its endpoints) is unchanged (an absent
     /// Service: while it stays absent): `ChangeMarks.Subject.service`.
     case service(ServiceKey)
+    /// Exact while the Service object (not its endpoints) is unchanged (an absent Service: while it
+    /// stays absent): an answer about the names of a Service that is not headless (its cluster IPs
+    /// and ports, spec §2.3), which its endpoints never touch. `ChangeMarks.Subject.serviceObject`.
+    case serviceObject(ServiceKey)
     /// Exact while the Service object (not its endpoints) is unchanged and so are its ready
     /// endpoints with this DNS label: an answer about `<label>.<service>.<namespace>.svc.<zone>`
     /// (spec §2.4.1), which its siblings' readiness does not touch. `ChangeMarks.Subject`
@@ -19,7 +23,7 @@ public enum ReplyScope: Sendable, Hashable {
     /// overlay, fixed for the zone's life, has names there).
     case zone
 
-    // A negative answer (NXDOMAIN or NODATA) with `.service` or `.zone` scope carries the zone's
+    // A negative answer (NXDOMAIN or NODATA) with `.service`, `.serviceObject` or `.zone` scope carries the zone's
     // SOA (RFC 2308 §3), whose serial is the overlay's plus the generation: served at a later
     // generation, its serial must be advanced by the generations since, and nothing else changes.
 }
@@ -32,9 +36,25 @@ extension ClusterZone {
     /// endpoint name `<label>.<service>...` (§2.4.1): made from the Service object, the ready
     /// endpoints with that label and the overlay alone.
     /// Negative answers: `negativeScope`. Everything else, `.snapshot`: a CNAME (ExternalName) may
-    /// lead elsewhere; other names depend on more objects.
-    func scope(of answer: Answer, question: Question) -> ReplyScope {
-        if answer.answer.isEmpty { return negativeScope(of: answer, question: question) }
+    /// lead elsewhere; other names depend on more objects. A `.service` scope is narrowed to
+    /// `.serviceObject` when the Service is not headless (`narrowed`).
+    func scope(of answer: Answer, question: Question, in snapshot: ClusterSnapshot) -> ReplyScope {
+        let scope = answer.answer.isEmpty ? negativeScope(of: answer, question: question) : positiveScope(of: answer, question: question)
+        guard case .service(let key) = scope else { return scope }
+        return narrowed(key, in: snapshot)
+    }
+
+    /// `.service(key)`, or `.serviceObject(key)` when the Service's names are answered from its
+    /// object alone: a ClusterIP, NodePort, LoadBalancer or ExternalName Service (cluster IPs,
+    /// ports, a CNAME target; spec §2.3, §2.5), or no Service (absent until one is created, which
+    /// marks the object). Only a headless Service's names read its endpoints (§2.4).
+    func narrowed(_ key: ServiceKey, in snapshot: ClusterSnapshot) -> ReplyScope {
+        guard let entry = snapshot.services[key], entry.service.isHeadless else { return .serviceObject(key) }
+        return .service(key)
+    }
+
+    /// The scope of a positive answer (see `scope(of:question:in:)`), before narrowing.
+    func positiveScope(of answer: Answer, question: Question) -> ReplyScope {
         guard answer.rcode == .noError, answer.authority.isEmpty else { return .snapshot }
         // Read the shape straight from the wire (no label strings): relative labels left of the apex,
         // `svc` right above it, then the namespace and the Service (spec §2.3–§2.4 name shapes).

@@ -317,6 +317,9 @@ final class AnswerCache: Sendable {
             case .service(let key):
                 let slot = Int32(ChangeMarks.Subject.service(key).slot)
                 validity = .unchanged(slot, slot)
+            case .serviceObject(let key):
+                let slot = Int32(ChangeMarks.Subject.serviceObject(key).slot)
+                validity = .unchanged(slot, slot)
             case .endpoint(let key, let label):
                 validity = .unchanged(Int32(ChangeMarks.Subject.serviceObject(key).slot),
                                       Int32(ChangeMarks.Subject.endpoint(key, label: label).slot))

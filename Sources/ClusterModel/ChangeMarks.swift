@@ -7,11 +7,14 @@ import Synchronization
 ///
 /// Subjects are hashed into a fixed table of slots, and a slot holds the latest change of any
 /// subject hashed to it: two subjects sharing a slot cost a reader a needless recomputation, never
-/// a stale answer. Services and endpoint names have regions of their own, so the many endpoint
-/// names a busy cluster churns (one per pod) never share a slot with a Service: with one shared
-/// region of 16,384 slots, the large benchmark cluster's 21,000 churning subjects covered 72 % of
-/// the slots, and 45 % of the answers recomputed under churn (ClusterIP answers of unchanged
-/// Services among them) had lost their entry to another subject's mark (docs/performance.md).
+/// a stale answer. Each kind of subject has a region of its own, so the many endpoint names a busy
+/// cluster churns (one per pod) never share a slot with a Service: with one shared region of
+/// 16,384 slots, the large benchmark cluster's 21,000 churning subjects covered 72 % of the slots,
+/// and 45 % of the answers recomputed under churn (ClusterIP answers of unchanged Services among
+/// them) had lost their entry to another subject's mark (docs/performance.md). Service objects
+/// are apart from Service entries for the same reason: pod churn marks the entries of the
+/// Services it touches, and a ClusterIP answer, which depends on its Service object alone, would
+/// otherwise lose its entry whenever its slot was shared with one of those.
 ///
 /// The hash is fixed (FNV-1a), so which subjects share a slot does not change from one run to the
 /// next; only writers to the store create marks, so a DNS client cannot aim at one. The store
@@ -19,12 +22,12 @@ import Synchronization
 /// reader that has loaded generation N (an acquiring load, e.g. `ClusterStore.generation`) sees
 /// every mark of a change published up to N.
 public final class ChangeMarks: @unchecked Sendable {
-    /// Slots for `.service` and `.serviceObject` subjects.
+    /// Slots for `.service` subjects (the first region), and as many for `.serviceObject` ones (the second).
     public static let serviceSlots = 1 << 15
-    /// Slots for `.endpoint` subjects, after the Services' region.
+    /// Slots for `.endpoint` subjects, after the two Service regions.
     public static let endpointSlots = 1 << 16
-    /// Slots in the table (8 bytes each: 768 KiB).
-    public static let slotCount = serviceSlots + endpointSlots
+    /// Slots in the table (8 bytes each: 1 MiB).
+    public static let slotCount = 2 * serviceSlots + endpointSlots
 
     /// A subject whose changes are marked.
     public enum Subject: Hashable, Sendable {
@@ -48,8 +51,11 @@ public final class ChangeMarks: @unchecked Sendable {
             case .endpoint(let key, let label): mix(3); mix(key.namespace); mix(key.name); mix(label)
             }
             let folded = Int(truncatingIfNeeded: h ^ (h >> 32))
-            if case .endpoint = self { return ChangeMarks.serviceSlots + (folded & (ChangeMarks.endpointSlots - 1)) }
-            return folded & (ChangeMarks.serviceSlots - 1)
+            switch self {
+            case .service: return folded & (ChangeMarks.serviceSlots - 1)
+            case .serviceObject: return ChangeMarks.serviceSlots + (folded & (ChangeMarks.serviceSlots - 1))
+            case .endpoint: return 2 * ChangeMarks.serviceSlots + (folded & (ChangeMarks.endpointSlots - 1))
+            }
         }
     }
 

@@ -158,12 +158,14 @@ import Testing
         for s in clusterIP {
             let key = ServiceKey(namespace: "default", name: s.name)
             #expect(ChangeMarks.Subject.service(key).slot < ChangeMarks.serviceSlots)
-            #expect(ChangeMarks.Subject.serviceObject(key).slot < ChangeMarks.serviceSlots)
+            let object = ChangeMarks.Subject.serviceObject(key).slot
+            #expect(object >= ChangeMarks.serviceSlots && object < 2 * ChangeMarks.serviceSlots)
             #expect(store.changeMarks.lastChange(ChangeMarks.Subject.service(key).slot) <= loaded)
+            #expect(store.changeMarks.lastChange(object) <= loaded)
         }
         for p in pods {
             let slot = ChangeMarks.Subject.endpoint(ServiceKey(namespace: "default", name: "big"), label: p.name).slot
-            #expect(slot >= ChangeMarks.serviceSlots && slot < ChangeMarks.slotCount)
+            #expect(slot >= 2 * ChangeMarks.serviceSlots && slot < ChangeMarks.slotCount)
             #expect(store.changeMarks.lastChange(slot) == store.snapshot.generation)
         }
         // A slot outside the table is never trusted.

@@ -129,7 +129,7 @@ struct AnswerCacheScopeTests {
         #expect(compute("_http._tcp.web.default.svc.cluster.local.", .srv, snap).1 == .service(web))
         #expect(compute("web.default.svc.cluster.local.", .aaaa, snap).1 == .service(web)) // NODATA
         #expect(compute("api.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "api")))  // no endpoints
-        #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .service(ServiceKey(namespace: "default", name: "nope")))  // NXDOMAIN
+        #expect(compute("nope.default.svc.cluster.local.", .a, snap).1 == .serviceObject(ServiceKey(namespace: "default", name: "nope")))  // NXDOMAIN, until created
         #expect(compute("x.nope.default.svc.cluster.local.", .a, snap).1 == .endpoint(ServiceKey(namespace: "default", name: "nope"), label: "x"))
         #expect(compute("www.example.com.cluster.local.", .a, snap).1 == .zone)             // no cluster shape
         #expect(compute("a.b.c.default.svc.cluster.local.", .a, snap).1 == .zone)
@@ -187,6 +187,52 @@ struct AnswerCacheScopeTests {
         _ = store.apply([.delete(webService.key)])
         snap = store.apply([.upsert(webService)])
         #expect(cache.reply(for: key, in: snap) == nil)
+    }
+
+    @Test("a ClusterIP Service's answers survive its own endpoints' churn and are dropped when its object changes")
+    func clusterIPAnswersIgnoreEndpoints() throws {
+        let db = ServiceKey(namespace: "default", name: "db")
+        let service = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: db, namespace: default}
+            spec: {clusterIP: 10.96.0.5, selector: {app: db}, ports: [{name: http, port: 80, targetPort: http}]}
+            """
+        let store = ClusterStore()
+        let cache = AnswerCache(marks: store.changeMarks)
+        var snap = store.replace(source: "t", with: try objects(service + "\n---\n" + Self.pod("db-0", app: "db", ip: "10.3.0.1")))
+        // The cluster IP (§2.3.1), the port's SRV (§2.3.2), NODATA for AAAA, NXDOMAIN for an unknown port.
+        let questions: [(DomainName, RecordType)] = [("db.default.svc.cluster.local.", .a), ("_http._tcp.db.default.svc.cluster.local.", .srv),
+                                                     ("db.default.svc.cluster.local.", .aaaa), ("_x._tcp.db.default.svc.cluster.local.", .srv)]
+        func key(_ q: (DomainName, RecordType)) -> AnswerCache.Key {
+            AnswerCache.Key(query: ByteBuffer(bytes: Message.query(q.0, q.1, id: 1).wire()), tcp: false, transferAllowed: false)
+        }
+        func fill() {
+            for q in questions {
+                let (reply, scope) = compute(q.0, q.1, snap)
+                #expect(scope == .serviceObject(db), "\(q.0) \(q.1)")
+                cache.store(reply, query: Message.query(q.0, q.1, id: 1).wire(), tcp: false, transferAllowed: false,
+                            snapshot: snap, scope: scope)
+            }
+        }
+        fill()
+        // Its endpoints change (a pod flips, another joins, the first leaves): every answer is kept, exact.
+        let changes: [ClusterChange] = [.upsert(try objects(Self.pod("db-0", app: "db", ip: "10.3.0.1", ready: false))[0]),
+                                        .upsert(try objects(Self.pod("db-1", app: "db", ip: "10.3.0.2"))[0]),
+                                        .delete(ObjectKey(kind: .pod, namespace: "default", name: "db-0"))]
+        for (i, change) in changes.enumerated() {
+            let before = snap.services[db]
+            snap = store.apply([change])
+            #expect(snap.services[db] != before, "change \(i) changed the endpoints")
+            for q in questions {
+                let hit = try #require(cache.reply(for: key(q), in: snap), "\(q.0) \(q.1) dropped after endpoint change \(i)")
+                #expect(Array(hit.readableBytesView) == compute(q.0, q.1, snap).0, "\(q.0) \(q.1) after change \(i)")
+            }
+        }
+        // The Service object changes (its cluster IP): every answer is dropped.
+        snap = store.apply([.upsert(try objects(service.replacingOccurrences(of: "10.96.0.5", with: "10.96.0.6"))[0])])
+        for q in questions { #expect(cache.reply(for: key(q), in: snap) == nil, "\(q.0) \(q.1)") }
+        #expect(try Message(wire: compute(questions[0].0, .a, snap).0).answers.map(\.data) == [.a(IPv4Address(10, 96, 0, 6))])
     }
 
     @Test("a pod's own name survives its siblings' changes and is dropped by its own, or by its Service's")
