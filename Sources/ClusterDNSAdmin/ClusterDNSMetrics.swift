@@ -29,7 +29,8 @@ public final class ClusterDNSMetrics: Sendable {
     /// The registry counters the first `hot` counters are moved into at each scrape:
     /// `clusterdns_dns_requests_total{type,transport}` (udp types, then tcp types, `other` last
     /// in each), `clusterdns_dns_responses_total{rcode}` (rcode 0...5, `other`),
-    /// `clusterdns_dns_truncated_total`, `clusterdns_dns_dropped_total`.
+    /// `clusterdns_dns_truncated_total`, `clusterdns_dns_dropped_total`,
+    /// `clusterdns_answer_cache_hits_total`, `clusterdns_answer_cache_misses_total`.
     private let hotCounters: [Counter]
     /// How much of each of those has been moved into its registry counter.
     private let synced: Locked<[Int]>
@@ -59,6 +60,11 @@ public final class ClusterDNSMetrics: Sendable {
                                          help: "UDP answers sent with the TC bit set.")
         let dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
                                        help: "DNS packets answered with nothing (malformed, responses, runts).")
+        let cacheHits = registry.makeCounter(name: "clusterdns_answer_cache_hits_total",
+                                             help: "Replies served from the answer cache.")
+        let cacheMisses = registry.makeCounter(
+            name: "clusterdns_answer_cache_misses_total",
+            help: "Replies the answer cache could have held but did not (none kept, or what it was made from changed): computed afresh.")
         var objects: [ObjectKind: Gauge] = [:]
         for kind in ObjectKind.allCases {
             objects[kind] = registry.makeGauge(name: "clusterdns_store_objects", labels: [("kind", kind.kindName)],
@@ -67,7 +73,7 @@ public final class ClusterDNSMetrics: Sendable {
         storeObjects = objects
         storeGeneration = registry.makeGauge(name: "clusterdns_store_generation",
                                              help: "Generation of the published snapshot.")
-        hotCounters = requests + responses + [truncated, dropped]
+        hotCounters = requests + responses + [truncated, dropped, cacheHits, cacheMisses]
         hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
         synced = Locked(Array(repeating: 0, count: hotCounters.count))
         programmingDuration = registry.makeDurationHistogram(
@@ -108,12 +114,14 @@ public final class ClusterDNSMetrics: Sendable {
     }
 
     /// Where each hot counter lives in `hot`: requests by [transport][type], responses, truncated,
-    /// dropped, duration buckets, duration sum.
+    /// dropped, answer cache hits and misses, duration buckets, duration sum.
     private static let typeSlots = queryTypes.count + 1
     private static let responseBase = 2 * typeSlots
     private static let truncatedIndex = responseBase + rcodes.count + 1
     private static let droppedIndex = truncatedIndex + 1
-    private static let bucketBase = droppedIndex + 1
+    private static let cacheHitIndex = droppedIndex + 1
+    private static let cacheMissIndex = cacheHitIndex + 1
+    private static let bucketBase = cacheMissIndex + 1
     private static let sumIndex = bucketBase + durationBuckets.count + 1
 
     /// Upper bounds of the `clusterdns_dns_request_duration_seconds` buckets, in nanoseconds.
@@ -139,6 +147,13 @@ public final class ClusterDNSMetrics: Sendable {
     public func countDropped(duration: Duration) {
         hot.add(Self.droppedIndex)
         recordDuration(duration)
+    }
+
+    /// Counts one reply served from the answer cache (`hit`), or one computed afresh where the
+    /// cache could have served it.
+    @inline(__always)
+    public func countAnswerCache(hit: Bool) {
+        hot.add(hit ? Self.cacheHitIndex : Self.cacheMissIndex)
     }
 
     @inline(__always)

@@ -3,6 +3,7 @@ import DNSModel
 import DNSServer
 import ClusterDNS
 import ClusterModel
+import ClusterDNSAdmin
 
 /// Adapts the pure `Authority` to the transport: reads the current snapshot, decides what the
 /// client may do, and maps the outcome to a transport reply. A class, so the per-datagram calls
@@ -16,12 +17,14 @@ public final class ClusterResponder: DNSResponder {
     let forwarder: Forwarder?
     /// Replies already computed from the current snapshot (see `AnswerCache`).
     let cache: AnswerCache
+    /// Where the cache's hits and misses are counted.
+    let metrics: ClusterDNSMetrics?
 
     public init(store: ClusterStore, authority: Authority, transferAllow: [CIDR], readiness: Readiness,
-                forwarder: Forwarder? = nil) {
+                forwarder: Forwarder? = nil, metrics: ClusterDNSMetrics? = nil) {
         self.store = store; self.authority = authority
         self.transferAllow = transferAllow; self.readiness = readiness
-        self.forwarder = forwarder
+        self.forwarder = forwarder; self.metrics = metrics
         cache = AnswerCache(marks: store.changeMarks)
     }
 
@@ -37,9 +40,11 @@ public final class ClusterResponder: DNSResponder {
         if cacheable, isTCP {
             let key = AnswerCache.Key(query: ByteBuffer(bytes: request.bytes), tcp: isTCP, transferAllowed: transferAllowed)
             if let hit = cache.reply(for: key, in: snapshot) {
+                metrics?.countAnswerCache(hit: true)
                 return .message(Array(hit.readableBytesView))
             }
         }
+        if cacheable { metrics?.countAnswerCache(hit: false) }
         let context = QueryContext(isTCP: isTCP, transferAllowed: transferAllowed,
                                    canForward: forwarder != nil, synced: synced)
         var scope = ReplyScope.snapshot
@@ -72,7 +77,9 @@ public final class ClusterResponder: DNSResponder {
         guard let length = cache.copyReply(for: key, generation: store.generation, into: reply),
               length >= 4 else { return nil }
         switch reply[3] & 0x0F {
-        case 0, 3: return length                              // NOERROR, NXDOMAIN
+        case 0, 3:                                           // NOERROR, NXDOMAIN
+            metrics?.countAnswerCache(hit: true)
+            return length
         default: return nil
         }
     }

@@ -259,6 +259,10 @@ struct AdminOpsTests {
             #expect(value(#"clusterdns_dns_responses_total{rcode="NOERROR"}"#) == 4)
             #expect(value(#"clusterdns_dns_responses_total{rcode="NXDOMAIN"}"#) == 1)
             #expect(value("clusterdns_dns_dropped_total") == 1)
+            // The first A query is computed, the two repeats come from the answer cache; the AAAA and
+            // the TCP SRV are computed (the runt is not a query the cache could hold).
+            #expect(value("clusterdns_answer_cache_hits_total") == 2)
+            #expect(value("clusterdns_answer_cache_misses_total") == 3)
             #expect(value("clusterdns_dns_request_duration_seconds_count") == 6)
             #expect(value(#"clusterdns_store_objects{kind="Service"}"#) == 1)
             #expect(value("clusterdns_store_generation") == Double(server.store.snapshot.generation))
