@@ -53,12 +53,6 @@ extension ClusterZone {
     /// ClusterIP services point at the service name and service port; headless ones at each ready
     /// endpoint's name and port.
     func srv(_ entry: ServiceView, ports: [ServiceView.Port], owner: DomainName) -> Lookup {
-        // Targets all share the service name, so duplicates are found by the endpoint label, not
-        // by hashing whole names.
-        struct TargetPort: Hashable { let label: String; let port: UInt16 }
-        func record(_ port: UInt16, _ target: DomainName, weight: UInt16) -> ResourceRecord {
-            ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: port, target: target)))
-        }
         switch entry.kind {
         case .externalName:
             return .records([])
@@ -68,48 +62,67 @@ extension ClusterZone {
             // single port weighs 50 (`findServices` in plugin/kubernetes, `SRV` in backend_lookup.go).
             let weight = UInt16(max(1, 100 / max(1, ports.count * max(1, addresses.count))))
             var seen = Set<UInt16>()
-            let out = ports.filter { seen.insert($0.port).inserted }.map { record($0.port, target, weight: weight) }
+            let out = ports.filter { seen.insert($0.port).inserted }.map {
+                srvRecord(owner: owner, port: $0.port, target: target, weight: weight)
+            }
             return .records(out, additional: addressRecords(addresses, owner: target, type: .any))
         case .headless:
-            let service = serviceName(entry)
             // Endpoints are read in place through the buffer, not copied (a retain and a release
             // each): this runs for every SRV answer recomputed after a change.
-            return entry.readyEndpoints.withUnsafeBufferPointer { endpoints in
-                // The weight divides 100 among every (endpoint, port) target, repeats included, so
-                // the endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
-                var matched: [UInt16?] = [], count = 0
-                matched.reserveCapacity(endpoints.count * ports.count)
-                for i in endpoints.indices {
-                    for p in ports {
-                        let port = endpoints[i].port(named: p.name, proto: p.proto)
-                        matched.append(port)
-                        if port != nil { count += 1 }
-                    }
-                }
-                let weight = UInt16(max(1, 100 / max(1, count)))
-                var seen = Set<TargetPort>(minimumCapacity: count)
-                var out: [ResourceRecord] = [], additional: [ResourceRecord] = []
-                out.reserveCapacity(count)
-                additional.reserveCapacity(endpoints.count)
-                var previous: Int?                   // the last endpoint that had a target
-                for i in endpoints.indices {
-                    let label = endpoints[i].dnsLabel
-                    var target: DomainName?
-                    for port in matched[i * ports.count ..< (i + 1) * ports.count] {
-                        guard let port else { continue }
-                        if target == nil { target = service.prepending(label) ?? service }
-                        if seen.insert(TargetPort(label: label, port: port)).inserted { out.append(record(port, target!, weight: weight)) }
-                    }
-                    // In target order, each record once: the endpoints are sorted by address, then
-                    // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
-                    guard let target else { continue }
-                    defer { previous = i }
-                    if let p = previous, endpoints[p].address == endpoints[i].address, endpoints[p].dnsLabel == label { continue }
-                    additional.append(addressRecord(endpoints[i].address, owner: target))
-                }
-                return .records(out, additional: additional)
+            return entry.readyEndpoints.withUnsafeBufferPointer {
+                headlessSRV($0, ports: ports, service: serviceName(entry), owner: owner)
             }
         }
+    }
+
+    /// One SRV record of `owner`, priority 0.
+    private func srvRecord(owner: DomainName, port: UInt16, target: DomainName, weight: UInt16) -> ResourceRecord {
+        ResourceRecord(name: owner, ttl: ttl, data: .srv(SRVData(priority: 0, weight: weight, port: port, target: target)))
+    }
+
+    /// A headless Service's SRV records (spec §2.4.2): one per ready endpoint and port it has
+    /// (named ports resolved per endpoint), each (endpoint name, port) once, targets named
+    /// `<label>.<service>`; the targets' addresses, each once, in the additional section.
+    private func headlessSRV(_ endpoints: UnsafeBufferPointer<Endpoint>, ports: [ServiceView.Port],
+                             service: DomainName, owner: DomainName) -> Lookup {
+        // The weight divides 100 among every (endpoint, port) target, repeats included, so the
+        // endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
+        var matched: [UInt16?] = [], count = 0
+        matched.reserveCapacity(endpoints.count * ports.count)
+        for i in endpoints.indices {
+            for p in ports {
+                let port = endpoints[i].port(named: p.name, proto: p.proto)
+                matched.append(port)
+                if port != nil { count += 1 }
+            }
+        }
+        let weight = UInt16(max(1, 100 / max(1, count)))
+        // Targets all share the service name, so duplicates are found by the endpoint label, not
+        // by hashing whole names.
+        struct TargetPort: Hashable { let label: String; let port: UInt16 }
+        var seen = Set<TargetPort>(minimumCapacity: count)
+        var out: [ResourceRecord] = [], additional: [ResourceRecord] = []
+        out.reserveCapacity(count)
+        additional.reserveCapacity(endpoints.count)
+        var previous: Int?                           // the last endpoint that had a target
+        for i in endpoints.indices {
+            let label = endpoints[i].dnsLabel
+            var target: DomainName?
+            for port in matched[i * ports.count ..< (i + 1) * ports.count] {
+                guard let port else { continue }
+                if target == nil { target = service.prepending(label) ?? service }
+                if seen.insert(TargetPort(label: label, port: port)).inserted {
+                    out.append(srvRecord(owner: owner, port: port, target: target!, weight: weight))
+                }
+            }
+            // In target order, each record once: the endpoints are sorted by address, then
+            // hostname (`EndpointComputer.order`), so equal (label, address) pairs are adjacent.
+            guard let target else { continue }
+            defer { previous = i }
+            if let p = previous, endpoints[p].address == endpoints[i].address, endpoints[p].dnsLabel == label { continue }
+            additional.append(addressRecord(endpoints[i].address, owner: target))
+        }
+        return .records(out, additional: additional)
     }
 
     /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname

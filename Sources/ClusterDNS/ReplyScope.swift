@@ -23,9 +23,10 @@ public enum ReplyScope: Sendable, Hashable {
     /// overlay, fixed for the zone's life, has names there).
     case zone
 
-    // A negative answer (NXDOMAIN or NODATA) with `.service`, `.serviceObject` or `.zone` scope carries the zone's
-    // SOA (RFC 2308 §3), whose serial is the overlay's plus the generation: served at a later
-    // generation, its serial must be advanced by the generations since, and nothing else changes.
+    // A negative answer (NXDOMAIN or NODATA) with `.service`, `.serviceObject` or `.zone` scope
+    // carries the zone's SOA (RFC 2308 §3), whose serial is the overlay's plus the generation:
+    // served at a later generation, its serial must be advanced by the generations since, and
+    // nothing else changes.
 }
 
 extension ClusterZone {
@@ -39,7 +40,8 @@ extension ClusterZone {
     /// lead elsewhere; other names depend on more objects. A `.service` scope is narrowed to
     /// `.serviceObject` when the Service is not headless (`narrowed`).
     func scope(of answer: Answer, question: Question, in snapshot: ClusterSnapshot) -> ReplyScope {
-        let scope = answer.answer.isEmpty ? negativeScope(of: answer, question: question) : positiveScope(of: answer, question: question)
+        let scope = answer.answer.isEmpty ? negativeScope(of: answer, question: question)
+                                          : positiveScope(of: answer, question: question)
         guard case .service(let key) = scope else { return scope }
         return narrowed(key, in: snapshot)
     }

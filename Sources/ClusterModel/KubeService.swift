@@ -68,7 +68,7 @@ public struct KubeService: Sendable, Hashable, Codable {
 
     /// The service's fields, behind one reference (`Box`): a `ServiceEntry` read for a DNS
     /// answer, or copied into a new entry when an endpoint changes, copies one reference, not
-    /// eleven fields (each a retain and a release).
+    /// eleven fields (nine of them references: a retain and a release each).
     struct Fields: Sendable, Hashable {
         let name: String
         let namespace: String
