@@ -64,7 +64,7 @@ public final class ClusterDNSMetrics: Sendable {
                                              help: "Replies served from the answer cache.")
         let cacheMisses = registry.makeCounter(
             name: "clusterdns_answer_cache_misses_total",
-            help: "Replies the answer cache could have held but did not (none kept, or what it was made from changed): computed afresh.")
+            help: "Replies computed afresh and put in the answer cache (none kept yet, or what it was made from changed).")
         var objects: [ObjectKind: Gauge] = [:]
         for kind in ObjectKind.allCases {
             objects[kind] = registry.makeGauge(name: "clusterdns_store_objects", labels: [("kind", kind.kindName)],
@@ -149,8 +149,8 @@ public final class ClusterDNSMetrics: Sendable {
         recordDuration(duration)
     }
 
-    /// Counts one reply served from the answer cache (`hit`), or one computed afresh where the
-    /// cache could have served it.
+    /// Counts one reply served from the answer cache (`hit`), or one computed afresh and put in
+    /// it (forwarded queries, drops and transfers are neither).
     @inline(__always)
     public func countAnswerCache(hit: Bool) {
         hot.add(hit ? Self.cacheHitIndex : Self.cacheMissIndex)

@@ -44,7 +44,6 @@ public final class ClusterResponder: DNSResponder {
                 return .message(Array(hit.readableBytesView))
             }
         }
-        if cacheable { metrics?.countAnswerCache(hit: false) }
         let context = QueryContext(isTCP: isTCP, transferAllowed: transferAllowed,
                                    canForward: forwarder != nil, synced: synced)
         var scope = ReplyScope.snapshot
@@ -56,6 +55,7 @@ public final class ClusterResponder: DNSResponder {
                 return chase
             }
             if cacheable {
+                metrics?.countAnswerCache(hit: false)
                 cache.store(bytes, query: request.bytes, tcp: isTCP, transferAllowed: transferAllowed,
                             snapshot: snapshot, scope: scope)
             }
