@@ -47,42 +47,51 @@ public final class ClusterDNSMetrics: Sendable {
         let typeNames = Self.queryTypes.map(\.name) + ["other"]
         let requests = ["udp", "tcp"].flatMap { transport in
             typeNames.map { type in
-                registry.makeCounter(name: "clusterdns_dns_requests_total",
-                                     labels: [("type", type), ("transport", transport)],
-                                     help: "DNS queries received, by query type and transport.")
+                registry.makeCounter(descriptor: Self.name("clusterdns_dns_requests_total",
+                                                           help: "DNS queries received, by query type and transport."),
+                                     labels: [("type", type), ("transport", transport)])
             }
         }
         let responses = (Self.rcodes + ["other"]).map { rcode in
-            registry.makeCounter(name: "clusterdns_dns_responses_total", labels: [("rcode", rcode)],
-                                 help: "DNS responses sent, by response code.")
+            registry.makeCounter(descriptor: Self.name("clusterdns_dns_responses_total",
+                                                       help: "DNS responses sent, by response code."),
+                                 labels: [("rcode", rcode)])
         }
-        let truncated = registry.makeCounter(name: "clusterdns_dns_truncated_total",
-                                         help: "UDP answers sent with the TC bit set.")
-        let dropped = registry.makeCounter(name: "clusterdns_dns_dropped_total",
-                                       help: "DNS packets answered with nothing (malformed, responses, runts).")
-        let cacheHits = registry.makeCounter(name: "clusterdns_answer_cache_hits_total",
-                                             help: "Replies served from the answer cache.")
-        let cacheMisses = registry.makeCounter(
-            name: "clusterdns_answer_cache_misses_total",
-            help: "Replies computed afresh and put in the answer cache (none kept yet, or what it was made from changed).")
+        let truncated = registry.makeCounter(descriptor: Self.name(
+            "clusterdns_dns_truncated_total", help: "UDP answers sent with the TC bit set."))
+        let dropped = registry.makeCounter(descriptor: Self.name(
+            "clusterdns_dns_dropped_total", help: "DNS packets answered with nothing (malformed, responses, runts)."))
+        let cacheHits = registry.makeCounter(descriptor: Self.name(
+            "clusterdns_answer_cache_hits_total", help: "Replies served from the answer cache."))
+        let cacheMisses = registry.makeCounter(descriptor: Self.name(
+            "clusterdns_answer_cache_misses_total",
+            help: "Replies computed afresh and put in the answer cache (none kept yet, or what it was made from changed)."))
         var objects: [ObjectKind: Gauge] = [:]
         for kind in ObjectKind.allCases {
-            objects[kind] = registry.makeGauge(name: "clusterdns_store_objects", labels: [("kind", kind.kindName)],
-                                               help: "Objects in the endpoint store, by kind.")
+            objects[kind] = registry.makeGauge(descriptor: Self.name("clusterdns_store_objects",
+                                                                     help: "Objects in the endpoint store, by kind."),
+                                               labels: [("kind", kind.kindName)])
         }
         storeObjects = objects
-        storeGeneration = registry.makeGauge(name: "clusterdns_store_generation",
-                                             help: "Generation of the published snapshot.")
+        storeGeneration = registry.makeGauge(descriptor: Self.name(
+            "clusterdns_store_generation", help: "Generation of the published snapshot."))
         hotCounters = requests + responses + [truncated, dropped, cacheHits, cacheMisses]
         hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
         synced = Locked(Array(repeating: 0, count: hotCounters.count))
         programmingDuration = registry.makeDurationHistogram(
-            name: "clusterdns_dns_programming_duration_seconds", labels: [],
+            descriptor: Self.name(
+                "clusterdns_dns_programming_duration_seconds",
+                help: "Time from accepting a change (API write or file change seen) to publishing the snapshot with it."),
             buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
                       .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)],
-            help: "Time from accepting a change (API write or file change seen) to publishing the snapshot with it.")
+                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)])
+    }
+
+    /// The descriptor of a metric whose exposed name is `name` as written (the registry joins the
+    /// descriptor's parts with `_`, and empty parts are left out).
+    public static func name(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     // MARK: Recording (hot path)
@@ -158,8 +167,7 @@ public final class ClusterDNSMetrics: Sendable {
 
     @inline(__always)
     private func recordDuration(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let ns = max(0, Int(seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000))
+        let ns = Int(max(0, duration.wholeNanoseconds))
         var bucket = 0
         while bucket < Self.durationBuckets.count, ns > Self.durationBuckets[bucket] { bucket += 1 }
         hot.add(Self.bucketBase + bucket)

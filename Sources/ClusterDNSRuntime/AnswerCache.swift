@@ -24,7 +24,7 @@ final class AnswerCache: Sendable {
     /// exact size: the reply, then the query without its ID and without the question when the
     /// reply repeats it byte for byte (RFC 1035 §4.1.2: the reply carries the question; ours keeps
     /// the client's spelling), so a ~100-byte answer costs ~200 bytes in all.
-    final class Stored: ManagedBuffer<Stored.Header, UInt8>, @unchecked Sendable {
+    final class Stored: ManagedBuffer<Stored.Header, UInt8> {
         /// The `ReplyScope` of a stored reply, with what checking it needs.
         enum Validity {
             /// At its own generation only.
@@ -254,8 +254,7 @@ final class AnswerCache: Sendable {
         shards = (0..<shardCount).map { _ in Box() }
         maxEntriesPerShard = max(1, capacity / shardCount)
         maxBytesPerShard = max(1, byteCapacity / shardCount)
-        self.sweepInterval = UInt64(sweepInterval.components.seconds) * 1_000_000_000
-            + UInt64(sweepInterval.components.attoseconds / 1_000_000_000)
+        self.sweepInterval = UInt64(max(0, sweepInterval.wholeNanoseconds))
     }
 
     /// Entries held, and the bytes they account for (for tests and metrics).

@@ -102,9 +102,9 @@ public final class ClusterDNSServer: Sendable {
         let responder = ClusterResponder(store: store, authority: authority,
                                          transferAllow: config.transferAllow, readiness: readiness,
                                          forwarder: forwarder, metrics: metrics)
-        let capped = metrics.registry.makeCounter(
-            name: "clusterdns_dns_error_replies_rate_limited_total", labels: [],
-            help: "UDP error replies (FORMERR, NOTIMP, REFUSED) not sent because the client network exceeded its cap.")
+        let capped = metrics.registry.makeCounter(descriptor: ClusterDNSMetrics.name(
+            "clusterdns_dns_error_replies_rate_limited_total",
+            help: "UDP error replies (FORMERR, NOTIMP, REFUSED) not sent because the client network exceeded its cap."))
         let limiter = ErrorRateLimiter(perSecond: Double(config.errorRepliesPerSecond)) { capped.increment() }
         let dns: DNSServer
         do {

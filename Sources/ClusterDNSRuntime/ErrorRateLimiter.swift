@@ -39,8 +39,7 @@ public final class ErrorRateLimiter: Sendable {
         let ok = buckets.withLock { b -> Bool in
             if b.count > 100_000 { b.removeAll() }            // bounded memory under a spoofing flood
             var bucket = b[key] ?? Bucket(tokens: perSecond, last: now)
-            let elapsed = now - bucket.last
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (now - bucket.last).inSeconds
             bucket.tokens = min(perSecond, bucket.tokens + seconds * perSecond)
             bucket.last = now
             let allowed = bucket.tokens >= 1

@@ -105,8 +105,7 @@ public final class ManifestSource: Sendable {
     /// Returns the handle that stops it.
     public func startWatching(every interval: Duration) -> ManifestWatch {
         let watch = ManifestWatch()
-        let micros = UInt32(clamping: max(10_000, interval.components.seconds * 1_000_000
-            + interval.components.attoseconds / 1_000_000_000_000))
+        let micros = UInt32(clamping: max(10_000, interval.wholeNanoseconds / 1000))
         let thread = Thread { [self] in
             while !watch.isStopped {
                 usleep(micros)

@@ -27,29 +27,21 @@ final class SyntheticChurn: @unchecked Sendable {
             // lookup in the store (what is measured is the store's work, not the load generator's).
             var pods = Array(store.snapshot.pods.values)
             guard !pods.isEmpty, rate > 0 else { return }
-            // SplitMix64, seeded once: the system generator is a getrandom(2) call per number.
-            var state = UInt64.random(in: .min ... .max)
-            func next(_ bound: Int) -> Int {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return Int((z ^ (z >> 31)) % UInt64(bound))
-            }
+            // Seeded once: the system generator is a getrandom(2) call per number.
+            var random = SplitMix(seed: .random(in: .min ... .max))
             let clock = ContinuousClock()
             let started = clock.now
             var done = 0
             while !stopped.withLock({ $0 }), done < limit {
                 // Catch up to where the rate says we should be (bounded, if the thread fell behind).
-                let elapsed = clock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = (clock.now - started).inSeconds
                 let due = Int(Double(rate) * seconds)
                 let batch = min(due - done, max(1, rate / 10), limit - done)
                 if batch > 0 {
                     var changes: [ClusterChange] = []
                     changes.reserveCapacity(batch)
                     for _ in 0..<batch {
-                        let i = next(pods.count)
+                        let i = Int(random.next() % UInt64(pods.count))
                         pods[i] = pods[i].withReady(!pods[i].ready)
                         changes.append(.upsert(.pod(pods[i])))
                     }
@@ -57,7 +49,7 @@ final class SyntheticChurn: @unchecked Sendable {
                     done += batch
                 }
                 progress.withLock { $0 = (done, seconds) }
-                Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+                Thread.sleep(forTimeInterval: interval.inSeconds)
             }
         }
         thread.start()
@@ -85,8 +77,7 @@ final class SyntheticChurn: @unchecked Sendable {
     /// Waits (up to `timeout`) for the thread to end by itself (its `limit` reached); returns what
     /// it applied, as `stop` does.
     func wait(timeout: Duration) -> (applied: Int, seconds: Double) {
-        let nanoseconds = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
-        if finished.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success {
+        if finished.wait(timeout: .now() + .nanoseconds(Int(timeout.wholeNanoseconds))) == .success {
             finished.signal()                        // ended: any later wait returns at once
         }
         return progress.withLock { $0 }

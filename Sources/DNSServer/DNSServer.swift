@@ -90,10 +90,8 @@ public final class DNSServer: Sendable {
     /// these; the TCP fuzzer (Fuzz/FuzzTCP) drives them in an `EmbeddedChannel`.
     public static func tcpHandlers(configuration: DNSServerConfiguration, responder: any DNSResponder,
                                    logger: Logger) -> [any ChannelHandler] {
-        let idle = TimeAmount.nanoseconds(Int64(configuration.tcpIdleTimeout.components.seconds) * 1_000_000_000
-            + configuration.tcpIdleTimeout.components.attoseconds / 1_000_000_000)
-        let messageTimeout = TimeAmount.nanoseconds(Int64(configuration.tcpMessageTimeout.components.seconds) * 1_000_000_000
-            + configuration.tcpMessageTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount(configuration.tcpIdleTimeout)
+        let messageTimeout = TimeAmount(configuration.tcpMessageTimeout)
         return [
             IdleStateHandler(readTimeout: idle),
             TCPMessageTimeoutHandler(limit: messageTimeout),

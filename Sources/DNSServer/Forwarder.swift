@@ -127,8 +127,7 @@ public final class Forwarder: Sendable {
         let upstreams = configuration.upstreams
         guard !upstreams.isEmpty else { return nil }
         let start = preferred.load(ordering: .relaxed) % upstreams.count
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000
-            + configuration.timeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount(configuration.timeout)
         var fallback: Message?
         for step in 0..<upstreams.count {
             let index = (start + step) % upstreams.count

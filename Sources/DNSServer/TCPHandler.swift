@@ -13,9 +13,16 @@ final class TCPHandler: ChannelInboundHandler {
 
     let responder: any DNSResponder
     let logger: Logger
+    /// Where this connection's deferred replies run: its own event loop, made once when the
+    /// handler joins the pipeline.
+    private var executor: EventLoopTaskExecutor?
 
     init(responder: any DNSResponder, logger: Logger) {
         self.responder = responder; self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        executor = EventLoopTaskExecutor(context.eventLoop)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -34,7 +41,8 @@ final class TCPHandler: ChannelInboundHandler {
             context.flush()
         case .deferred(let produce):
             let channel = context.channel
-            EventLoopTaskExecutor(context.eventLoop).run(produce) { out in
+            let executor = executor ?? EventLoopTaskExecutor(context.eventLoop)
+            executor.run(produce) { out in
                 channel.writeAndFlush(channel.allocator.buffer(bytes: out), promise: nil)
             }
         }

@@ -88,7 +88,7 @@ final class UDPListener: @unchecked Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             finished.notify(queue: .global()) { done.resume() }
         }
-        closed.withLockedValue { _ in close(fd) }
+        _ = closed.withLockedValue { _ in close(fd) }
     }
 
     private var isClosed: Bool { closed.withLockedValue { $0 } }

@@ -275,7 +275,7 @@ struct AdminOpsTests {
         let opts = AdminOptions(host: "127.0.0.1", port: 0, token: "s3cret", authScope: .writes)
         try await withAdminServer(admin: opts) { server, admin async throws in
             let path = "/api/v1/namespaces/default/pods/web"
-            var r = try await admin.put(path, podYAML("web", ip: "10.1.0.1"))
+            let r = try await admin.put(path, podYAML("web", ip: "10.1.0.1"))
             expectStatus(r, 401, "Unauthorized")
             #expect(r.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
             expectStatus(try await admin.withToken("s3creT").put(path, podYAML("web", ip: "10.1.0.1")), 401, "Unauthorized")

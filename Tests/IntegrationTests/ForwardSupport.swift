@@ -144,8 +144,7 @@ func framed(_ message: Message) -> [UInt8] {
 
 /// Seconds since `start`.
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    (ContinuousClock.now - start).inSeconds
 }
 
 /// The TTLs of the answer section of a dig output.

@@ -154,8 +154,7 @@ struct ErrorRateCapTests {
             let started = ContinuousClock.now
             let answered = try await offPool { try UDPBurst.send(bytes, count: 40, to: port, quietMilliseconds: 1000) }
             // A bucket of 10 that refills at 10/s: at most 10 + 10 × elapsed replies (+1 for rounding).
-            let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).inSeconds
             let allowed = 10 + Int((seconds * 10).rounded(.up)) + 1
             #expect(answered >= 10 && answered <= allowed, "answered \(answered) of 40 in \(seconds) s with a cap of 10/s")
             let ok = try await offPool { try DNSClient(port: port).exchange(.query("web-0.web.default.svc.cluster.local.", .a)) }
