@@ -87,12 +87,18 @@ final class SilentUDPSocket: @unchecked Sendable {
     deinit { close(fd) }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago (TCP and UDP).
+/// A port on 127.0.0.1 that was free a moment ago for both TCP and UDP (the kernel hands out
+/// ephemeral ports per protocol, so a TCP port it picks may be some other server's UDP port).
 func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    _ = withLoopback(port: 0) { bind(fd, $0, $1) }
-    return boundPort(fd)
+    for _ in 0..<100 {
+        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(tcp); close(udp) }
+        _ = withLoopback(port: 0) { bind(tcp, $0, $1) }
+        let port = boundPort(tcp)
+        if withLoopback(port: port, { bind(udp, $0, $1) }) == 0 { return port }
+    }
+    return 0
 }
 
 /// A raw TCP connection to 127.0.0.1 for framing tests.
