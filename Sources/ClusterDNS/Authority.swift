@@ -78,7 +78,8 @@ public struct Authority: Sendable {
     public func transferRecords(_ zone: Zone, in snapshot: ClusterSnapshot) -> [ResourceRecord]? {
         switch zone {
         case .cluster: return cluster.records(in: snapshot)
-        case .reverse(let r): return cluster.reverseRecords(in: snapshot)[r] ?? [cluster.reverseSOA(zone: r, in: snapshot)]
+        case .reverse(let r):
+            return cluster.reverseRecords(in: snapshot)[r] ?? [cluster.reverseSOA(zone: r, in: snapshot)] + cluster.reverseNS(zone: r)
         case .static(let origin):
             guard let z = staticZones[origin], let soa = z.soa else { return nil }
             return [soa] + z.records.filter { $0.type != .soa }

@@ -50,7 +50,7 @@ extension ClusterZone {
             }
         }
         for (zone, rrs) in byZone {
-            byZone[zone] = [reverseSOA(zone: zone, in: snapshot)] + Self.canonicalOrder(rrs)
+            byZone[zone] = [reverseSOA(zone: zone, in: snapshot)] + reverseNS(zone: zone) + Self.canonicalOrder(rrs)
         }
         return byZone
     }

@@ -6,19 +6,44 @@ extension ClusterZone {
     public static let reverseZones: [DomainName] = ["in-addr.arpa.", "ip6.arpa."]
 
     /// PTR names of every cluster IP (spec §2.3.3) and every ready endpoint address (§2.4.3).
-    /// A name for an address we do not know is NXDOMAIN; a partial reverse name is NODATA when
-    /// some known address lies below it (an empty non-terminal) and NXDOMAIN otherwise.
+    /// A full address we do not know is NXDOMAIN. The reverse zone's apex owns its SOA and NS
+    /// (RFC 1035 §4.3.2), like the cluster zone's. A partial reverse name (`96.10.in-addr.arpa.`:
+    /// 1–3 octets, or 1–31 nibbles under `ip6.arpa.`) is NODATA: it is an empty non-terminal
+    /// whenever a known address lies below it, and an NXDOMAIN there would tell resolvers that
+    /// nothing below exists (RFC 8020), so a QNAME-minimising resolver (RFC 9156) walking down to a
+    /// PTR would stop at it. Proving that nothing lies below would take a scan of every address,
+    /// and a NODATA for an empty subtree misleads no one. Anything else under the zone is NXDOMAIN.
     public func reverseAnswer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let view = SnapshotView(snapshot)
         let zone = Self.reverseZones.first { question.name.isSubdomain(of: $0) } ?? "in-addr.arpa."
         let soa = reverseSOA(zone: zone, in: snapshot)
         guard let address = IPAddress(reverseName: question.name) else {
-            return Answer(rcode: .nxDomain, authority: [soa])
+            if question.name.lowercased() == zone {
+                switch question.type {
+                case .soa: return Answer(answer: [soa.renamed(question.name)])
+                case .ns: return Answer(answer: reverseNS(zone: zone).map { $0.renamed(question.name) })
+                case .any: return Answer(answer: [soa.renamed(question.name)] + reverseNS(zone: zone).map { $0.renamed(question.name) })
+                default: return Answer(authority: [soa])
+                }
+            }
+            return Self.isPartialReverseName(question.name, in: zone) ? Answer(authority: [soa])
+                : Answer(rcode: .nxDomain, authority: [soa])
         }
         let targets = ptrTargets(address, view: view)
         guard !targets.isEmpty else { return Answer(rcode: .nxDomain, authority: [soa]) }
         guard question.type == .ptr || question.type == .any else { return Answer(authority: [soa]) }
         return Answer(answer: targets.map { ResourceRecord(name: question.name, ttl: ttl, data: .ptr($0)) })
+    }
+
+    /// True when `name` lies strictly between a reverse zone's apex and the names of full
+    /// addresses: 1–3 decimal octets under `in-addr.arpa.`, 1–31 hex nibbles under `ip6.arpa.`.
+    static func isPartialReverseName(_ name: DomainName, in zone: DomainName) -> Bool {
+        let labels = name.lowercased().labels.dropLast(zone.labelCount)
+        if zone == "in-addr.arpa." {
+            return (1...3).contains(labels.count)
+                && labels.allSatisfy { UInt8($0) != nil && ($0 == "0" || !$0.hasPrefix("0")) }
+        }
+        return (1...31).contains(labels.count) && labels.allSatisfy { $0.count == 1 && UInt8($0, radix: 16) != nil }
     }
 
     /// True when `name` is a full address this zone has PTR records for.
@@ -39,6 +64,11 @@ extension ClusterZone {
             if seen.insert(name).inserted { out.append(name) }
         }
         return out
+    }
+
+    /// The NS records of a reverse zone: the cluster zone's name servers, at the reverse apex.
+    func reverseNS(zone: DomainName) -> [ResourceRecord] {
+        nsRecords().map { $0.renamed(zone) }
     }
 
     /// The SOA of a reverse zone (`in-addr.arpa.` or `ip6.arpa.`), synthesised from the cluster SOA.

@@ -138,6 +138,38 @@ struct SpecTests {
         #expect(ptr("9.9.9.9.in-addr.arpa.").rcode == .nxDomain)
     }
 
+    @Test("reverse apex owns SOA and NS; partial reverse names are NODATA (RFC 8020), the rest NXDOMAIN")
+    func reverseTree() throws {
+        let snap = try snapshot()
+        func ask(_ name: String, _ type: RecordType) -> Answer {
+            zone.reverseAnswer(Question(name: DomainName(name)!, type: type), in: snap)
+        }
+        let soa = ask("in-addr.arpa.", .soa)
+        #expect(soa.rcode == .noError && soa.answer.count == 1 && soa.answer.first?.type == .soa)
+        #expect(soa.answer.first?.name == DomainName("in-addr.arpa."))
+        #expect(ask("IN-ADDR.arpa.", .ns).answer.map(\.data) == [.ns(DomainName("ns.dns.cluster.local."))])
+        #expect(ask("ip6.arpa.", .soa).answer.first?.name == DomainName("ip6.arpa."))
+        #expect(ask("in-addr.arpa.", .a).rcode == .noError && ask("in-addr.arpa.", .a).answer.isEmpty)
+        // Empty non-terminals above 10.0.1.10 (a ready endpoint) and 10.0.0.1 (a cluster IP):
+        // NODATA with the zone's SOA, so that a resolver walking down label by label goes on.
+        for name in ["10.in-addr.arpa.", "0.10.in-addr.arpa.", "1.0.10.in-addr.arpa.", "0.0.10.in-addr.arpa."] {
+            let a = ask(name, .ptr)
+            #expect(a.rcode == .noError && a.answer.isEmpty, "\(name)")
+            #expect(a.authority.first?.type == .soa, "\(name)")
+        }
+        let v6 = IPv6Address("10::3")!.reverseName.labels
+        let partial6 = DomainName(labels: v6.dropFirst(20))!.description
+        #expect(ask(partial6, .ptr).rcode == .noError && ask(partial6, .ptr).answer.isEmpty)
+        // Not the shape of any address: nothing can lie below.
+        for name in ["www.in-addr.arpa.", "256.in-addr.arpa.", "01.10.in-addr.arpa.", "1.2.3.4.5.in-addr.arpa.",
+                     "x.ip6.arpa.", "10.ip6.arpa."] {
+            #expect(ask(name, .ptr).rcode == .nxDomain, "\(name)")
+        }
+        // The zone transfer and `clusterdns zone --reverse` carry the NS too.
+        let records = zone.reverseRecords(in: snap)["in-addr.arpa."] ?? []
+        #expect(records.first?.type == .soa && records.dropFirst().first?.type == .ns)
+    }
+
     @Test("pods verified answers only existing pods; disabled answers none (C8)")
     func podModes() throws {
         let snap = try snapshot()

@@ -39,6 +39,16 @@ struct DigTests {
             #expect(try await digShort(port, "registry.cluster.local") == ["10.96.100.1"])
             // An ExternalName whose target is in a static zone we serve gets the target's records.
             #expect(try await digShort(port, "search.default.svc.cluster.local") == ["192.0.2.10", "www.example.test."])
+            // The reverse tree, label by label as a QNAME-minimising resolver asks (RFC 9156): the
+            // apex has its SOA, the empty non-terminals above a cluster IP are NODATA (not NXDOMAIN,
+            // RFC 8020), the address itself has its PTR.
+            #expect(try await digShort(port, "in-addr.arpa", "SOA").first?.hasPrefix("ns.dns.cluster.local. hostmaster.cluster.local.") == true)
+            for name in ["10.in-addr.arpa", "96.10.in-addr.arpa", "0.96.10.in-addr.arpa"] {
+                let out = try await dig(port, name, "A")
+                #expect(digStatus(out) == "NOERROR", "\(name)")
+                #expect(out.contains("ANSWER: 0") && out.contains("AUTHORITY: 1"), "\(name)")
+            }
+            #expect(try await digShort(port, "10.0.96.10.in-addr.arpa", "PTR") == ["api.shop.svc.cluster.local."])
         }
     }
 
