@@ -22,7 +22,8 @@ extension ClusterZone {
                 switch question.type {
                 case .soa: return Answer(answer: [soa.renamed(question.name)])
                 case .ns: return Answer(answer: reverseNS(zone: zone).map { $0.renamed(question.name) })
-                case .any: return Answer(answer: [soa.renamed(question.name)] + reverseNS(zone: zone).map { $0.renamed(question.name) })
+                case .any:
+                    return Answer(answer: [soa.renamed(question.name)] + reverseNS(zone: zone).map { $0.renamed(question.name) })
                 default: return Answer(authority: [soa])
                 }
             }
@@ -41,7 +42,10 @@ extension ClusterZone {
         let labels = name.lowercased().labels.dropLast(zone.labelCount)
         if zone == "in-addr.arpa." {
             return (1...3).contains(labels.count)
-                && labels.allSatisfy { UInt8($0) != nil && ($0 == "0" || !$0.hasPrefix("0")) }
+                && labels.allSatisfy { octet in
+                    octet.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt8(octet) != nil
+                        && (octet == "0" || !octet.hasPrefix("0"))
+                }
         }
         return (1...31).contains(labels.count) && labels.allSatisfy { $0.count == 1 && UInt8($0, radix: 16) != nil }
     }
