@@ -6,26 +6,23 @@ extension ClusterZone {
     public static let reverseZones: [DomainName] = ["in-addr.arpa.", "ip6.arpa."]
 
     /// PTR names of every cluster IP (spec §2.3.3) and every ready endpoint address (§2.4.3).
-    /// A full address we do not know is NXDOMAIN. The reverse zone's apex owns its SOA and NS
-    /// (RFC 1035 §4.3.2), like the cluster zone's. A partial reverse name (`96.10.in-addr.arpa.`:
-    /// 1–3 octets, or 1–31 nibbles under `ip6.arpa.`) is NODATA: it is an empty non-terminal
-    /// whenever a known address lies below it, and an NXDOMAIN there would tell resolvers that
-    /// nothing below exists (RFC 8020), so a QNAME-minimising resolver (RFC 9156) walking down to a
-    /// PTR would stop at it. Proving that nothing lies below would take a scan of every address,
-    /// and a NODATA for an empty subtree misleads no one. Anything else under the zone is NXDOMAIN.
+    /// A full address we do not know is NXDOMAIN. The reverse zone's apex owns the cluster zone's
+    /// SOA and NS (RFC 1035 §4.3.2) and answers as its apex does. A partial reverse name
+    /// (`96.10.in-addr.arpa.`: 1–3 octets, or 1–31 nibbles under `ip6.arpa.`) is NODATA: it is an
+    /// empty non-terminal whenever a known address lies below it, and an NXDOMAIN there would tell
+    /// resolvers that nothing below exists (RFC 8020), so a QNAME-minimising resolver (RFC 9156)
+    /// walking down to a PTR would stop at it. Proving that nothing lies below would take a scan of
+    /// every address, and a NODATA for an empty subtree misleads no one. Anything else under the
+    /// zone is NXDOMAIN.
     public func reverseAnswer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let view = SnapshotView(snapshot)
         let zone = Self.reverseZones.first { question.name.isSubdomain(of: $0) } ?? "in-addr.arpa."
         let soa = reverseSOA(zone: zone, in: snapshot)
         guard let address = IPAddress(reverseName: question.name) else {
-            if question.name.lowercased() == zone {
-                switch question.type {
-                case .soa: return Answer(answer: [soa.renamed(question.name)])
-                case .ns: return Answer(answer: reverseNS(zone: zone).map { $0.renamed(question.name) })
-                case .any:
-                    return Answer(answer: [soa.renamed(question.name)] + reverseNS(zone: zone).map { $0.renamed(question.name) })
-                default: return Answer(authority: [soa])
-                }
+            // The apex answers as the cluster zone's apex does (SOA, NS with glue; NODATA otherwise).
+            if question.name.lowercased() == zone,
+               case .records(let rrs, let additional) = lookup(.apex, owner: question.name, type: question.type, view: view) {
+                return rrs.isEmpty ? Answer(authority: [soa]) : Answer(answer: rrs, additional: additional)
             }
             return Self.isPartialReverseName(question.name, in: zone) ? Answer(authority: [soa])
                 : Answer(rcode: .nxDomain, authority: [soa])
