@@ -120,7 +120,7 @@ public final class ClusterDNSServer: Sendable {
             logger.info("dns listening", metadata: ["udp": "\(host):\(port)", "tcp": "\(host):\(port)"])
         }
         let watcher = source.map { $0.startWatching(every: config.pollInterval) }
-        let churn = config.syntheticChurnRate > 0 ? SyntheticChurn(store: store, rate: config.syntheticChurnRate) : nil
+        let churn = config.syntheticChurnRate > 0 ? SyntheticChurn(store: store, rate: config.syntheticChurnRate, interval: config.syntheticChurnBatch) : nil
         if churn != nil { logger.warning("synthetic churn on: \(config.syntheticChurnRate) pod readiness flips/s (benchmark load)") }
         adminHandedOver = true
         return ClusterDNSServer(store: store, readiness: readiness, dns: dns, group: group,

@@ -45,6 +45,8 @@ public struct Configuration: Sendable {
     public var kubernetes: KubernetesSettings?
     /// Benchmark load: pod readiness flips per second applied straight to the store (0: none).
     public var syntheticChurnRate: Int = 0
+    /// Benchmark load: the time between synthetic churn batches, each applied as one snapshot.
+    public var syntheticChurnBatch: Duration = .milliseconds(1)
 
     public init() {}
 }

@@ -53,6 +53,8 @@ struct Serve: AsyncParsableCommand {
     var transferAllow: [String] = []
     @Option(name: .customLong("synthetic-churn"), help: ArgumentHelp("Benchmark load: flip this many pod readiness states per second straight in the store.", valueName: "RATE", visibility: .hidden))
     var syntheticChurn: Int = 0
+    @Option(name: .customLong("synthetic-churn-batch"), help: ArgumentHelp("Benchmark load: milliseconds between the synthetic churn's batches (one snapshot each).", valueName: "MS", visibility: .hidden))
+    var syntheticChurnBatch: Int = 1
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -145,6 +147,7 @@ struct Serve: AsyncParsableCommand {
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
         config.maxUDPSize = maxUDPSize
         config.syntheticChurnRate = max(0, syntheticChurn)
+        config.syntheticChurnBatch = .milliseconds(max(1, syntheticChurnBatch))
         if !transferAllow.isEmpty { config.transferAllow = transferAllow.compactMap(CIDR.init) }
         if admin != "off", let (host, port) = Self.hostPort(admin) {
             config.admin = AdminOptions(host: host, port: port, token: try adminTokenFile.map(Self.readToken),
