@@ -29,3 +29,34 @@ enum Lookup {
     /// The name exists; these records answer the question (empty = NODATA).
     case records([ResourceRecord], additional: [ResourceRecord] = [])
 }
+
+extension Answer {
+    /// The longest CNAME chain followed for one question (the spec notes, C6: CoreDNS cuts
+    /// chains longer than 10).
+    public static let maxCNAMEChain = 10
+
+    /// This answer with the CNAME it ends in followed (RFC 1034 §4.3.2 step 3a): `resolve`
+    /// answers a name we are authoritative for, without following CNAMEs itself, and returns nil
+    /// for any other name, where the chain stops for the client (or the forwarder) to follow.
+    /// Every owner name is visited once, so a loop ends the chain with each CNAME in it once, and
+    /// at most `maxCNAMEChain` CNAMEs are followed. The rcode and the authority section are those
+    /// of the last name: NXDOMAIN when the chain ends at a name that does not exist (RFC 6604
+    /// §2.1), and the SOA of its zone for a negative end (RFC 2308 §2.1, §2.2), as an
+    /// authoritative server answers the same chain from the zone file.
+    public func followingCNAMEs(of question: Question, _ resolve: (DomainName) -> Answer?) -> Answer {
+        guard question.type != .cname, question.type != .any else { return self }
+        var out = self
+        while out.rcode == .noError, out.authority.isEmpty,
+              let last = out.answer.last, case .cname(let target) = last.data,
+              out.answer.count(where: { $0.type == .cname }) < Self.maxCNAMEChain,
+              !out.answer.contains(where: { $0.name == target }),       // a loop (names compare case-blind)
+              let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain {
+            out.answer += next.answer
+            out.additional += next.additional
+            out.rcode = next.rcode
+            out.authority = next.authority
+            if next.answer.isEmpty { break }
+        }
+        return out
+    }
+}

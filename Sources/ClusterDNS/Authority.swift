@@ -48,21 +48,13 @@ public struct Authority: Sendable {
 
     /// Answers a parsed question from the zone it belongs to; `.none` gives REFUSED. A CNAME whose
     /// target lies in another zone we serve is followed there (RFC 1034 §4.3.2 step 3a), so an
-    /// ExternalName pointing at a static zone gets its addresses too.
+    /// ExternalName pointing at a static zone gets its addresses too; the rcode and SOA are the
+    /// last name's (`Answer.followingCNAMEs`).
     public func answer(_ question: Question, zone: Zone, in snapshot: ClusterSnapshot) -> Answer {
-        var answer = answerInZone(question, zone: zone, in: snapshot)
-        var hops = 0
-        while question.type != .cname, question.type != .any, hops < 8, let last = answer.answer.last,
-              case .cname(let target) = last.data, !answer.answer.contains(where: { $0.name == target }) {
+        answerInZone(question, zone: zone, in: snapshot).followingCNAMEs(of: question) { target in
             let next = self.zone(for: target, in: snapshot, ownsAllReverse: true)
-            guard next != .none else { break }
-            let more = answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
-            guard more.rcode == .noError, !more.answer.isEmpty else { break }
-            answer.answer += more.answer
-            answer.additional += more.additional
-            hops += 1
+            return next == .none ? nil : answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
         }
-        return answer
     }
 
     func answerInZone(_ question: Question, zone: Zone, in snapshot: ClusterSnapshot) -> Answer {

@@ -48,8 +48,17 @@ public struct ClusterZone: Sendable {
         return fromFile.isEmpty ? [ResourceRecord(name: apex, ttl: ttl, data: .ns(nameserver))] : fromFile
     }
 
-    /// Answers one question whose name lies in this zone.
+    /// Answers one question whose name lies in this zone, following CNAMEs (ExternalName
+    /// Services, static CNAMEs) to the names of this zone they point at (spec §2.5; CoreDNS
+    /// chases in-zone targets); `Authority` follows them into our other zones too.
     public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
+        answerName(question, in: snapshot).followingCNAMEs(of: question) { target in
+            target.isSubdomain(of: apex) ? answerName(Question(name: target, type: question.type), in: snapshot) : nil
+        }
+    }
+
+    /// The answer for the question's name alone: a CNAME there is not followed.
+    func answerName(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let owner = question.name
         let view = SnapshotView(snapshot)
         var lookup = lookup(ClusterName(owner, apexLabelCount: apex.labelCount), owner: owner,
@@ -69,21 +78,8 @@ public struct ClusterZone: Sendable {
             return Answer(rcode: .nxDomain, authority: [soa(in: snapshot)])
         case .records(let rrs, let additional):
             if rrs.isEmpty { return Answer(authority: [soa(in: snapshot)]) }
-            return chase(Answer(answer: rrs, additional: additional), type: question.type, in: snapshot)
+            return Answer(answer: rrs, additional: additional)
         }
-    }
-
-    /// Follows a CNAME whose target is inside this zone (spec §2.5, CoreDNS chases in-zone targets).
-    func chase(_ answer: Answer, type: RecordType, in snapshot: ClusterSnapshot, depth: Int = 0) -> Answer {
-        guard type != .cname, type != .any, depth < 8, let last = answer.answer.last,
-              case .cname(let target) = last.data, target.isSubdomain(of: apex),
-              !answer.answer.dropLast().contains(where: { $0.name == target }) else { return answer }
-        let next = self.answer(Question(name: target, type: type), in: snapshot)
-        guard next.rcode == .noError, !next.answer.isEmpty else { return answer }
-        var out = answer
-        out.answer += next.answer
-        out.additional += next.additional
-        return out
     }
 
     func lookup(_ name: ClusterName, owner: DomainName, type: RecordType, view: SnapshotView) -> Lookup {

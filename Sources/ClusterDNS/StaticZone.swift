@@ -76,8 +76,16 @@ public struct StaticZone: Sendable {
         return .records(exact.map { $0.renamed(name) }, additional: additional)
     }
 
-    /// Answers one question whose name lies in this zone.
+    /// Answers one question whose name lies in this zone, following CNAMEs to names of this
+    /// zone (RFC 1034 §4.3.2 step 3a; `Answer.followingCNAMEs`).
     public func answer(_ question: Question) -> Answer {
+        answerName(question).followingCNAMEs(of: question) { target in
+            target.isSubdomain(of: origin) ? answerName(Question(name: target, type: question.type)) : nil
+        }
+    }
+
+    /// The answer for the question's name alone: a CNAME there is not followed.
+    func answerName(_ question: Question) -> Answer {
         let negativeSOA = soa.map { soa -> ResourceRecord in
             var rr = soa
             if case .soa(let d) = soa.data { rr.ttl = min(soa.ttl, d.minimum) }   // RFC 2308 §5
@@ -88,19 +96,7 @@ public struct StaticZone: Sendable {
             return Answer(rcode: .nxDomain, authority: negativeSOA.map { [$0] } ?? [])
         case .records(let rrs, let additional):
             if rrs.isEmpty { return Answer(authority: negativeSOA.map { [$0] } ?? []) }
-            var answer = Answer(answer: rrs, additional: additional)
-            // Follow in-zone CNAMEs (RFC 1034 §4.3.2 step 3a), with a bound against loops.
-            var last = rrs.last
-            var hops = 0
-            while question.type != .cname, question.type != .any, hops < 8, let rr = last,
-                  case .cname(let target) = rr.data, target.isSubdomain(of: origin) {
-                hops += 1
-                guard case .records(let more, let add) = lookup(target, type: question.type), !more.isEmpty else { break }
-                answer.answer += more
-                answer.additional += add
-                last = more.last
-            }
-            return answer
+            return Answer(answer: rrs, additional: additional)
         }
     }
 }

@@ -52,6 +52,39 @@ struct DigTests {
         }
     }
 
+    @Test("ExternalName loops and dangling targets, asked with dig: answered, never a crash")
+    func externalNameChains() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: self, namespace: default}
+        spec: {type: ExternalName, externalName: self.default.svc.cluster.local}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: dangling, namespace: default}
+        spec: {type: ExternalName, externalName: nothere.default.svc.cluster.local}
+        """.write(toFile: dir + "/loops.yaml", atomically: true, encoding: .utf8)
+        try await withServer(manifests: [dir + "/loops.yaml", repositoryRoot + "/examples"]) { server in
+            let port = server.port
+            for transport in ["+notcp", "+tcp"] {
+                for type in ["A", "TXT"] {
+                    let loop = try await dig(port, transport, "self.default.svc.cluster.local", type)
+                    #expect(digStatus(loop) == "NOERROR", "\(type)")
+                    #expect(digAnswers(loop) == ["self.default.svc.cluster.local. CNAME self.default.svc.cluster.local."])
+                }
+                // RFC 6604 §2.1: the rcode of the chain's last name, with its zone's SOA.
+                let dangling = try await dig(port, transport, "dangling.default.svc.cluster.local")
+                #expect(digStatus(dangling) == "NXDOMAIN")
+                #expect(digAnswers(dangling) == ["dangling.default.svc.cluster.local. CNAME nothere.default.svc.cluster.local."])
+                #expect(dangling.contains("AUTHORITY: 1"))
+            }
+            #expect(try await digShort(port, "web-0.web.default.svc.cluster.local") == ["10.244.1.10"])
+        }
+    }
+
     @Test("drill over UDP and TCP")
     func drill() async throws {
         try await withServer { server in
