@@ -1,3 +1,4 @@
+import DNSModel
 import ClusterModel
 
 /// Things in a valid set of objects that will surprise at run time (`clusterdns check`).
@@ -12,9 +13,9 @@ public enum ClusterLint {
         public var description: String { "\(object.kind.resource)/\(object.namespace)/\(object.name): \(message)" }
     }
 
-    /// Warnings for `snapshot`, sorted by object.
-    public static func warnings(in snapshot: ClusterSnapshot) -> [Warning] {
-        var out: [Warning] = []
+    /// Warnings for `snapshot` served under `domain`, sorted by object.
+    public static func warnings(in snapshot: ClusterSnapshot, domain: DomainName = "cluster.local.") -> [Warning] {
+        var out = externalNameWarnings(in: snapshot, zone: ClusterZone(apex: domain))
         var headless = Set<NamespacedName>()
         for entry in snapshot.services.values where entry.service.isHeadless && entry.service.type != .externalName {
             headless.insert(NamespacedName(namespace: entry.service.namespace, name: entry.service.name))
@@ -52,5 +53,29 @@ public enum ClusterLint {
             }
         }
         return out.sorted { ($0.object, $0.message) < ($1.object, $1.message) }
+    }
+
+    /// ExternalName Services whose CNAME chain stays in the cluster domain and ends nowhere: at a
+    /// name that does not exist (NXDOMAIN), or in a loop (the chain comes back to a name it
+    /// passed), found by answering an A question for each as the server would.
+    static func externalNameWarnings(in snapshot: ClusterSnapshot, zone: ClusterZone) -> [Warning] {
+        var out: [Warning] = []
+        for entry in snapshot.services.values where entry.service.type == .externalName {
+            let s = entry.service
+            guard let owner = zone.apex.prepending(labels: [s.name, s.namespace, "svc"]) else { continue }
+            let answer = zone.answer(Question(name: owner, type: .a), in: snapshot)
+            let chain = answer.answer.compactMap { rr -> DomainName? in
+                if case .cname(let target) = rr.data { return target } else { return nil }
+            }
+            guard let last = chain.last, last.isSubdomain(of: zone.apex) else { continue }
+            let key = ObjectKey(kind: .service, namespace: s.namespace, name: s.name)
+            let path = ([owner] + chain).map { $0.description }.joined(separator: " → ")
+            if answer.rcode == .nxDomain {
+                out.append(Warning(object: key, message: "externalName leads to \(last), which does not exist: \(path) answers NXDOMAIN"))
+            } else if case .cname? = answer.answer.last?.data, answer.answer.contains(where: { $0.name == last }) || owner == last {
+                out.append(Warning(object: key, message: "externalName leads to a CNAME loop: \(path)"))
+            }
+        }
+        return out
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ClusterDNS
 import ClusterModel
+import DNSModel
 
 /// `clusterdns check`: validate manifests without serving.
 struct Check: ParsableCommand {
@@ -10,8 +11,9 @@ struct Check: ParsableCommand {
         discussion: """
         Prints each problem as file:document:field: message and exits 1 when there is any.
         Warnings (a pod whose subdomain names no headless service, a selector that matches nothing,
-        a named targetPort no selected pod defines, a hostname used twice in one service) are
-        printed as warning: lines and do not change the exit status.
+        a named targetPort no selected pod defines, a hostname used twice in one service, an
+        ExternalName whose CNAME chain stays in the cluster domain and loops or ends at a missing
+        name) are printed as warning: lines and do not change the exit status.
 
         Example:
           clusterdns check examples/ deploy/
@@ -20,7 +22,11 @@ struct Check: ParsableCommand {
     @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "PATH"))
     var paths: [String]
 
+    @Option(name: .long, help: ArgumentHelp("The cluster domain the names are checked under.", valueName: "DOMAIN"))
+    var domain: String = "cluster.local"
+
     func validate() throws {
+        if DomainName(domain) == nil { throw ValidationError("--domain \(domain): not a domain name") }
         for p in paths where !FileManager.default.fileExists(atPath: p) {
             throw ValidationError("\(p): no such file or directory")
         }
@@ -43,7 +49,7 @@ struct Check: ParsableCommand {
                 problems += 1
             }
         }
-        for warning in ClusterLint.warnings(in: store.snapshot) {
+        for warning in ClusterLint.warnings(in: store.snapshot, domain: DomainName(domain)!.lowercased()) {
             print("warning: \(warning)")
         }
         let snapshot = store.snapshot

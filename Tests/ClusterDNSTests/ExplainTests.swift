@@ -82,4 +82,21 @@ struct ExplainTests {
         #expect(!warnings.contains { $0.contains("targetPort web") })     // n-1 defines it
         #expect(warnings.contains { $0.contains("hostname same is used by") })
     }
+
+    @Test("lint warns about ExternalName chains in the cluster domain that loop or end at a missing name")
+    func lintExternalNames() throws {
+        func external(_ name: String, _ target: String) -> String {
+            "apiVersion: v1\nkind: Service\nmetadata: {name: \(name), namespace: default}\nspec: {type: ExternalName, externalName: \(target)}\n---\n"
+        }
+        let yaml = external("self", "self.default.svc.cluster.local") + external("ping", "pong.default.svc.cluster.local")
+            + external("pong", "ping.default.svc.cluster.local") + external("dangling", "nothere.default.svc.cluster.local")
+            + external("outside", "www.example.com") + external("fine", "web.default.svc.cluster.local")
+            + "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.0.0.8}\n"
+        let warnings = ClusterLint.warnings(in: try snapshot(yaml)).map(\.description)
+        #expect(warnings.contains("services/default/self: externalName leads to a CNAME loop: self.default.svc.cluster.local. → self.default.svc.cluster.local."))
+        #expect(warnings.contains { $0.hasPrefix("services/default/ping: externalName leads to a CNAME loop") })
+        #expect(warnings.contains { $0.hasPrefix("services/default/pong: externalName leads to a CNAME loop") })
+        #expect(warnings.contains { $0.hasPrefix("services/default/dangling: externalName leads to nothere.default.svc.cluster.local., which does not exist") })
+        #expect(!warnings.contains { $0.hasPrefix("services/default/outside") || $0.hasPrefix("services/default/fine") })
+    }
 }
