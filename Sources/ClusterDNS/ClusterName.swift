@@ -9,6 +9,8 @@ enum ClusterName: Equatable {
     case dnsVersion
     /// `svc.<zone>` or `pod.<zone>`: empty non-terminals.
     case serviceRoot, podRoot
+    /// `ns.dns.<zone>`, the synthesised name server (CoreDNS `ns.go`), and `dns.<zone>` above it.
+    case nameserver, nameserverParent
     /// `<ns>.svc.<zone>`.
     case namespace(String)
     /// `<svc>.<ns>.svc.<zone>` (spec §2.3.1, §2.4.1, §2.5).
@@ -52,8 +54,11 @@ enum ClusterName: Equatable {
             case "dns-version": self = .dnsVersion
             case "svc": self = .serviceRoot
             case "pod": self = .podRoot
+            case "dns": self = .nameserverParent
             default: self = .other
             }
+        case 2 where labels[0] == "ns" && labels[1] == "dns":
+            self = .nameserver
         default:
             // `kind` is `svc` or `pod`; `rest` labels precede it (no array is built for them).
             let kind = labels[labels.count - 1], rest = labels.count - 1

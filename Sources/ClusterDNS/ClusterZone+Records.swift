@@ -7,7 +7,7 @@ extension ClusterZone {
     /// an exported zone file always agrees with live answers.
     public func records(in snapshot: ClusterSnapshot) -> [ResourceRecord] {
         let view = SnapshotView(snapshot)
-        var out: [ResourceRecord] = nsRecords()
+        var out: [ResourceRecord] = nsRecords() + nameserverRecords(view)
         out.append(ResourceRecord(name: apex.prepending("dns-version")!, ttl: ttl, data: .txt(Self.schemaVersion)))
         for rr in overlay?.records ?? [] where rr.type != .soa && !(rr.type == .ns && rr.name == apex) {
             out.append(rr)

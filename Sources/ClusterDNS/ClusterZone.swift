@@ -48,6 +48,24 @@ public struct ClusterZone: Sendable {
         return fromFile.isEmpty ? [ResourceRecord(name: apex, ttl: ttl, data: .ns(nameserver))] : fromFile
     }
 
+    /// True when the apex NS is synthesised (`ns.dns.<zone>`): the zone file names none.
+    var synthesisesNS: Bool { overlay?.records(at: apex, type: .ns).isEmpty ?? true }
+
+    /// The addresses of the synthesised name server: the cluster IPs of the Service that fronts
+    /// cluster DNS, `kube-system/kube-dns` (the name every distribution keeps; CoreDNS `ns.go`
+    /// answers `ns.dns.<zone>` with the cluster IPs of the Service whose endpoints it serves).
+    /// Empty when there is no such Service: `ns.dns.<zone>` then exists without addresses (NODATA).
+    func nameserverAddresses(_ view: SnapshotView) -> [IPAddress] {
+        guard synthesisesNS, let entry = view.service("kube-system", "kube-dns"),
+              case .clusterIP(let addresses) = entry.kind else { return [] }
+        return addresses.sorted()
+    }
+
+    /// The synthesised name server's A and AAAA records (glue for the apex NS).
+    func nameserverRecords(_ view: SnapshotView, type: RecordType = .any) -> [ResourceRecord] {
+        addressRecords(nameserverAddresses(view), owner: nameserver, type: type)
+    }
+
     /// Answers one question whose name lies in this zone, following CNAMEs (ExternalName
     /// Services, static CNAMEs) to the names of this zone they point at (spec §2.5; CoreDNS
     /// chases in-zone targets); `Authority` follows them into our other zones too.
@@ -88,8 +106,8 @@ public struct ClusterZone: Sendable {
             switch type {
             case .soa, .any: return .records([soa(in: view.snapshot).renamed(owner)])
             case .ns:
-                // Glue: the name servers' addresses when the zone file has them (CoreDNS `ns.go`).
-                var glue: [ResourceRecord] = []
+                // Glue: the name servers' addresses, from the zone file or synthesised (CoreDNS `ns.go`).
+                var glue: [ResourceRecord] = nameserverRecords(view)
                 for rr in nsRecords() {
                     if case .ns(let target) = rr.data, let overlay {
                         glue += overlay.records(at: target, type: .a) + overlay.records(at: target, type: .aaaa)
@@ -103,6 +121,12 @@ public struct ClusterZone: Sendable {
             return .records(type == .txt || type == .any ? [txt] : [])
         case .serviceRoot:
             return .records([])
+        case .nameserverParent:
+            return synthesisesNS ? .records([]) : .nxdomain
+        case .nameserver:
+            // The zone file's own records answer when it names its name servers.
+            guard synthesisesNS else { return .nxdomain }
+            return .records(nameserverRecords(view, type: type).map { $0.renamed(owner) })
         case .podRoot:
             return podMode == .disabled ? .nxdomain : .records([])
         case .namespace(let ns):

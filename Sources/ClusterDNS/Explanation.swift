@@ -80,6 +80,10 @@ extension Authority {
         case .apex: e.kind = "apex"
         case .dnsVersion: e.kind = "schema version"
         case .serviceRoot, .podRoot: e.kind = "empty non-terminal"
+        case .nameserverParent: e.kind = "empty non-terminal"
+        case .nameserver:
+            e.kind = "name server"
+            e.notes.append("ns.dns.DOMAIN answers the cluster IPs of the Service kube-system/kube-dns, when the zone file names no name servers")
         case .namespace(let ns):
             e.kind = "namespace"
             if !snapshot.namespaces.contains(ns) { e.notes.append("no namespace \(ns) exists (no Namespace object and no object in it)") }
