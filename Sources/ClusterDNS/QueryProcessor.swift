@@ -86,7 +86,8 @@ extension Authority {
         }
         let zone = zone(for: question.name, in: snapshot, ownsAllReverse: !context.canForward)
         if question.type == .axfr || question.type == .ixfr {
-            return transfer(question, zone: zone, reply: reply, context: context, snapshot: snapshot)
+            return transfer(question, zone: zone, reply: reply, context: context, snapshot: snapshot,
+                            clientSOA: query.authority.first { $0.type == .soa })
         }
         if question.type.isMetaType && question.type != .any {
             reply.rcode = .formErr                   // OPT or a meta type as QTYPE
@@ -128,10 +129,13 @@ extension Authority {
         return out
     }
 
-    /// AXFR over TCP to allowed clients (RFC 5936): SOA, every record, SOA, split across messages
-    /// of at most ~16 KiB. IXFR is answered with a full transfer (RFC 1995 §4 allows it).
+    /// AXFR and IXFR over TCP to allowed clients (RFC 5936): SOA, every record, SOA, split across
+    /// messages of at most ~16 KiB. An IXFR (RFC 1995) whose serial (the SOA in the query's
+    /// authority section) is current or newer by serial arithmetic (RFC 1982) gets our SOA alone
+    /// (§2: the client is up to date); any other IXFR a full transfer, which §4 allows (we keep
+    /// no history of differences). Transfers over UDP are refused.
     func transfer(_ question: Question, zone: Zone, reply: Message, context: QueryContext,
-                  snapshot: ClusterSnapshot) -> QueryOutcome {
+                  snapshot: ClusterSnapshot, clientSOA: ResourceRecord? = nil) -> QueryOutcome {
         var reply = reply
         guard context.isTCP, context.transferAllowed, zone != .none,
               let records = transferRecords(zone, in: snapshot), let soa = records.first,
@@ -140,6 +144,16 @@ extension Authority {
             return .reply(reply.wire(maxSize: context.isTCP ? 65535 : udpLimit(reply)))
         }
         reply.authoritative = true
+        if question.type == .ixfr, case .soa(let ours) = soa.data {
+            let current = clientSOA.map { rr -> Bool in
+                guard case .soa(let theirs) = rr.data else { return false }
+                return Int32(bitPattern: theirs.serial &- ours.serial) >= 0
+            } ?? false
+            if current {
+                reply.answers = [soa]
+                return .reply(reply.wire(maxSize: 65535))
+            }
+        }
         var messages: [[UInt8]] = []
         var batch: [ResourceRecord] = []
         var size = 0

@@ -75,6 +75,25 @@ struct TransferTests {
         }
     }
 
+    @Test("IXFR (RFC 1995): our SOA alone to a client already current, else a full transfer; refused over UDP")
+    func ixfr() async throws {
+        try await withServer(zones: nil) { server async throws in
+            let soa = try await digShort(server.port, "cluster.local", "SOA")
+            let serial = try #require(soa.first.flatMap { UInt32($0.split(separator: " ")[2]) })
+            for client in [serial, serial &+ 5] {
+                let records = axfrRecords(try await digAsync(server.port, ["+tcp", "ixfr=\(client)", "cluster.local"]))
+                #expect(records.count == 1, "ixfr=\(client)")
+                #expect(records.first?.split(separator: " ")[3] == "SOA")
+            }
+            let udp = try await digAsync(server.port, ["+notcp", "ixfr=\(serial)", "cluster.local"])
+            #expect(axfrRecords(udp).isEmpty)
+            let full = axfrRecords(try await digAsync(server.port, ["+tcp", "ixfr=\(serial &- 1)", "cluster.local"]))
+            #expect(full.count > 10)
+            #expect(full.first == full.last)
+            #expect(full.contains("web-0.web.default.svc.cluster.local. 5 IN A 10.244.1.10"))
+        }
+    }
+
     @Test("a large zone comes in several messages")
     func largeZone() async throws {
         var yaml = ""
