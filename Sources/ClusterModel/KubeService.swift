@@ -152,8 +152,13 @@ public struct KubeService: Sendable, Hashable, Codable {
         }
         let externalName = try spec?.optional(String.self, "externalName")
         if type == .externalName, let spec {
-            guard let n = externalName, !n.isEmpty, DomainName(n) != nil else {
-                throw spec.invalid("externalName", "is required for type ExternalName and must be a DNS name")
+            // core/v1 validation: a DNS-1123 subdomain once one trailing dot is dropped.
+            guard let n = externalName, !n.isEmpty else {
+                throw spec.invalid("externalName", "is required for type ExternalName")
+            }
+            let name = n.hasSuffix(".") ? String(n.dropLast()) : n
+            guard Names.isDNS1123Subdomain(name), DomainName(n) != nil else {
+                throw spec.invalid("externalName", "\"\(n)\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)")
             }
         }
         let ports = try spec?.optional([Port].self, "ports") ?? []

@@ -145,6 +145,12 @@ import Testing
         ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}", "f.yaml:0:spec.ports[0].port: 0 is not a valid port"),
         ("kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.300}",
          "f.yaml:0:spec.clusterIP: \"10.0.0.300\" is not a valid IP address"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: \"not a host name!\"}",
+         "f.yaml:0:spec.externalName: \"not a host name!\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: Www.Example.com}",
+         "f.yaml:0:spec.externalName: \"Www.Example.com\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName}",
+         "f.yaml:0:spec.externalName: is required for type ExternalName"),
         ("kind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{ip: 10.0.0.1}, {ip: nope}]}",
          "f.yaml:0:status.podIPs[1].ip: \"nope\" is not a valid IP address"),
         ("kind: Service\nmetadata: {namespace: x}", "f.yaml:0:metadata.name: is required"),
@@ -164,6 +170,13 @@ import Testing
         } catch {
             #expect(error.description == expected)
         }
+    }
+
+    @Test("externalName: a DNS-1123 subdomain, one trailing dot allowed (core/v1 validation)")
+    func externalNameTrailingDot() throws {
+        let contents = try ManifestDecoder.decode("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: www.example.com.}", source: "f.yaml")
+        guard case .service(let s)? = contents.objects.first else { Issue.record("no service"); return }
+        #expect(s.externalName == "www.example.com.")
     }
 
     @Test func jsonErrorsNameListItems() {
