@@ -19,24 +19,32 @@ public struct ClusterZone: Sendable {
     /// The schema version served at `dns-version.<zone>` (spec §2.1).
     public static let schemaVersion = "1.1.0"
 
+    /// Where the SOA serial starts: the serial is `serialBase` (or the zone file's serial, when
+    /// larger) plus the snapshot generation. `serve` passes the Unix time it started at, so the
+    /// serial does not fall back after a restart (RFC 1982: a secondary keeps a copy whose serial
+    /// looks newer) unless the last run published more than one generation per second of uptime.
+    public let serialBase: UInt32
+
     /// The zone for `apex`, its records living `ttl` seconds.
     public init(apex: DomainName = "cluster.local.", ttl: UInt32 = 5, podMode: PodRecordMode = .insecure,
-                overlay: StaticZone? = nil) {
+                overlay: StaticZone? = nil, serialBase: UInt32 = 0) {
         self.apex = apex.lowercased(); self.ttl = ttl; self.podMode = podMode; self.overlay = overlay
+        self.serialBase = serialBase
     }
 
-    /// The zone's SOA: the overlay's when it has one (serial advanced by the snapshot generation),
-    /// otherwise synthesised like CoreDNS (`ns.dns.<zone>`, `hostmaster.<zone>`).
+    /// The zone's SOA: the overlay's when it has one (serial advanced by the snapshot generation,
+    /// from `serialBase` when that is larger), otherwise synthesised like CoreDNS (`ns.dns.<zone>`,
+    /// `hostmaster.<zone>`, serial `serialBase` + generation).
     public func soa(in snapshot: ClusterSnapshot) -> ResourceRecord {
         let serial = UInt32(truncatingIfNeeded: snapshot.generation)
         if let rr = overlay?.soa, case .soa(var data) = rr.data {
-            data.serial = data.serial &+ serial
+            data.serial = max(data.serial, serialBase) &+ serial
             data.minimum = min(data.minimum, ttl)
             return ResourceRecord(name: apex, ttl: ttl, data: .soa(data))
         }
         return ResourceRecord(name: apex, ttl: ttl, data: .soa(SOAData(
             mname: nameserver, rname: apex.prepending("hostmaster") ?? apex,
-            serial: serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl)))
+            serial: serialBase &+ serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl)))
     }
 
     /// The synthesised name server name `ns.dns.<zone>` (CoreDNS `ns.go`).

@@ -73,7 +73,9 @@ public final class ClusterDNSServer: Sendable {
         }
         readiness.loaded("zones")
         let overlay = zones.first { $0.origin == config.domain }
-        let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay)
+        // The serial starts from the time we started, so it does not fall back after a restart.
+        let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
+                                  serialBase: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let authority = Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
         admin?.api.setAuthority(authority) // for /v1/explain and the status page
 

@@ -41,7 +41,10 @@ struct Zone: ParsableCommand {
         if let (file, message) = source.currentErrors.first {
             throw ValidationError("\(file): \(message)")
         }
-        let zone = ClusterZone(apex: DomainName(domain)!.lowercased(), ttl: ttl)
+        // The serial starts from the export time (as `serve` starts from its start time), so a
+        // later export of the same cluster never carries a lower serial.
+        let zone = ClusterZone(apex: DomainName(domain)!.lowercased(), ttl: ttl,
+                               serialBase: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         let snapshot = store.snapshot
         print(ZoneFile.render(zone.records(in: snapshot), origin: zone.apex), terminator: "")
         if reverse {

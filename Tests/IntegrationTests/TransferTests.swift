@@ -94,6 +94,19 @@ struct TransferTests {
         }
     }
 
+    @Test("the SOA serial starts from the time the server started: a restart does not move it back (RFC 1982)")
+    func serialAcrossRestarts() async throws {
+        let started = UInt32(Date().timeIntervalSince1970)
+        func serial(_ port: Int) async throws -> UInt32 {
+            let soa = try await digShort(port, "cluster.local", "SOA")
+            return try #require(soa.first.flatMap { UInt32($0.split(separator: " ")[2]) })
+        }
+        let first = try await withServer { server async throws in try await serial(server.port) }
+        let second = try await withServer { server async throws in try await serial(server.port) }
+        #expect(first >= started)                    // the zone file's serial is 1
+        #expect(second >= first)
+    }
+
     @Test("a large zone comes in several messages")
     func largeZone() async throws {
         var yaml = ""
