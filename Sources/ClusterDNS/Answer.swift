@@ -32,31 +32,50 @@ enum Lookup {
 
 extension Answer {
     /// The longest CNAME chain followed for one question (the spec notes, C6: CoreDNS cuts
-    /// chains longer than 10).
+    /// chains longer than 10): an answer carries at most this many CNAMEs.
     public static let maxCNAMEChain = 10
 
     /// This answer with the CNAME it ends in followed (RFC 1034 §4.3.2 step 3a): `resolve`
     /// answers a name we are authoritative for, without following CNAMEs itself, and returns nil
     /// for any other name, where the chain stops for the client (or the forwarder) to follow.
-    /// Every owner name is visited once, so a loop ends the chain with each CNAME in it once, and
-    /// at most `maxCNAMEChain` CNAMEs are followed. The rcode and the authority section are those
+    /// Every owner name is visited once, so a loop ends the chain with each CNAME in it once; a
+    /// chain of up to `maxCNAMEChain` CNAMEs is followed to its end, a longer one is cut after
+    /// that many. The rcode and the authority section are those
     /// of the last name: NXDOMAIN when the chain ends at a name that does not exist (RFC 6604
     /// §2.1), and the SOA of its zone for a negative end (RFC 2308 §2.1, §2.2), as an
     /// authoritative server answers the same chain from the zone file.
     public func followingCNAMEs(of question: Question, _ resolve: (DomainName) -> Answer?) -> Answer {
-        guard question.type != .cname, question.type != .any else { return self }
+        chasingCNAMEs(of: question, resolve).answer
+    }
+
+    /// `followingCNAMEs`, and why the chain stopped there.
+    func chasingCNAMEs(of question: Question, _ resolve: (DomainName) -> Answer?) -> (answer: Answer, end: CNAMEChainEnd) {
+        guard question.type != .cname, question.type != .any else { return (self, .answered) }
         var out = self
-        while out.rcode == .noError, out.authority.isEmpty,
-              let last = out.answer.last, case .cname(let target) = last.data,
-              out.answer.count(where: { $0.type == .cname }) < Self.maxCNAMEChain,
-              !out.answer.contains(where: { $0.name == target }),       // a loop (names compare case-blind)
-              let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain {
+        while out.rcode == .noError, out.authority.isEmpty, let last = out.answer.last, case .cname(let target) = last.data {
+            if out.answer.contains(where: { $0.name == target }) { return (out, .loop) }   // names compare case-blind
+            guard let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain else { return (out, .outside) }
+            if next.answer.first?.type == .cname, out.answer.count(where: { $0.type == .cname }) >= Self.maxCNAMEChain {
+                return (out, .cut)
+            }
             out.answer += next.answer
             out.additional += next.additional
             out.rcode = next.rcode
             out.authority = next.authority
             if next.answer.isEmpty { break }
         }
-        return out
+        return (out, .answered)
     }
+}
+
+/// Why `Answer.followingCNAMEs` stopped.
+enum CNAMEChainEnd: Equatable {
+    /// The last name answered: records that are not a CNAME, NODATA or NXDOMAIN.
+    case answered
+    /// The last CNAME points back at a name of the chain.
+    case loop
+    /// `Answer.maxCNAMEChain` CNAMEs were followed and the last one's target is a CNAME too.
+    case cut
+    /// The last CNAME points outside our zones (or at a name we could not answer).
+    case outside
 }

@@ -56,14 +56,15 @@ public enum ClusterLint {
     }
 
     /// ExternalName Services whose CNAME chain stays in the cluster domain and ends nowhere: at a
-    /// name that does not exist (NXDOMAIN), or in a loop (the chain comes back to a name it
-    /// passed), found by answering an A question for each as the server would.
+    /// name that does not exist (NXDOMAIN), in a loop (the chain comes back to a name it passed),
+    /// or past `Answer.maxCNAMEChain` CNAMEs, found by answering an A question for each as the
+    /// server would.
     static func externalNameWarnings(in snapshot: ClusterSnapshot, zone: ClusterZone) -> [Warning] {
         var out: [Warning] = []
         for entry in snapshot.services.values where entry.service.type == .externalName {
             let s = entry.service
             guard let owner = zone.apex.prepending(labels: [s.name, s.namespace, "svc"]) else { continue }
-            let answer = zone.answer(Question(name: owner, type: .a), in: snapshot)
+            let (answer, end) = zone.chase(Question(name: owner, type: .a), in: snapshot)
             let chain = answer.answer.compactMap { rr -> DomainName? in
                 if case .cname(let target) = rr.data { return target } else { return nil }
             }
@@ -72,8 +73,10 @@ public enum ClusterLint {
             let path = ([owner] + chain).map { $0.description }.joined(separator: " → ")
             if answer.rcode == .nxDomain {
                 out.append(Warning(object: key, message: "externalName leads to \(last), which does not exist: \(path) answers NXDOMAIN"))
-            } else if case .cname? = answer.answer.last?.data, answer.answer.contains(where: { $0.name == last }) || owner == last {
+            } else if end == .loop {
                 out.append(Warning(object: key, message: "externalName leads to a CNAME loop: \(path)"))
+            } else if end == .cut {
+                out.append(Warning(object: key, message: "externalName leads through more than \(Answer.maxCNAMEChain) CNAMEs, where the answer stops: \(path) → …"))
             }
         }
         return out

@@ -78,7 +78,12 @@ public struct ClusterZone: Sendable {
     /// Services, static CNAMEs) to the names of this zone they point at (spec §2.5; CoreDNS
     /// chases in-zone targets); `Authority` follows them into our other zones too.
     public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
-        answerName(question, in: snapshot).followingCNAMEs(of: question) { target in
+        chase(question, in: snapshot).answer
+    }
+
+    /// `answer`, and why its CNAME chain (if any) ended.
+    func chase(_ question: Question, in snapshot: ClusterSnapshot) -> (answer: Answer, end: CNAMEChainEnd) {
+        answerName(question, in: snapshot).chasingCNAMEs(of: question) { target in
             target.isSubdomain(of: apex) ? answerName(Question(name: target, type: question.type), in: snapshot) : nil
         }
     }

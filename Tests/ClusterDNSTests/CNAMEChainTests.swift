@@ -25,6 +25,7 @@ struct CNAMEChainTests {
         + externalName("tohl", "web.default.svc.cluster.local")
         + externalName("tostatic", "a.loop.test")
         + (0..<12).map { externalName("c\($0)", "c\($0 + 1).default.svc.cluster.local") }.joined()
+        + (0..<10).map { externalName("d\($0)", $0 == 9 ? "web.default.svc.cluster.local" : "d\($0 + 1).default.svc.cluster.local") }.joined()
         + """
         apiVersion: v1
         kind: Service
@@ -96,12 +97,16 @@ struct CNAMEChainTests {
         #expect(positive.answer.map(\.type) == [.cname, .a])
     }
 
-    @Test("a chain longer than ten is cut after ten CNAMEs")
+    @Test("a chain of ten CNAMEs is followed to its end; a longer one is cut after ten")
     func longChain() throws {
         let snap = try snapshot(Self.yaml)
         let a = ask("c0.default.svc.cluster.local.", .a, in: snap)
         #expect(a.rcode == .noError)
         #expect(cnames(a).count == Answer.maxCNAMEChain)
+        #expect(a.answer.last?.type == .cname)
+        let ten = ask("d0.default.svc.cluster.local.", .a, in: snap)           // d0 … d9 → web
+        #expect(ten.rcode == .noError && cnames(ten).count == 10)
+        #expect(ten.answer.last?.data == .a(IPv4Address("10.96.0.7")!))
         let short = ask("c5.default.svc.cluster.local.", .a, in: snap)   // c5 … c12, which has no Service
         #expect(short.rcode == .nxDomain && cnames(short).count == 7)
     }

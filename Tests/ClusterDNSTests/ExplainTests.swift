@@ -91,12 +91,18 @@ struct ExplainTests {
         let yaml = external("self", "self.default.svc.cluster.local") + external("ping", "pong.default.svc.cluster.local")
             + external("pong", "ping.default.svc.cluster.local") + external("dangling", "nothere.default.svc.cluster.local")
             + external("outside", "www.example.com") + external("fine", "web.default.svc.cluster.local")
-            + "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.0.0.8}\n"
+            + "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.0.0.8}\n---\n"
+            + (0..<11).map { external("hop\($0)", "hop\($0 + 1).default.svc.cluster.local") }.joined()
+            + "apiVersion: v1\nkind: Service\nmetadata: {name: hop11, namespace: default}\nspec: {clusterIP: 10.0.0.9}\n"
         let warnings = ClusterLint.warnings(in: try snapshot(yaml)).map(\.description)
         #expect(warnings.contains("services/default/self: externalName leads to a CNAME loop: self.default.svc.cluster.local. → self.default.svc.cluster.local."))
         #expect(warnings.contains { $0.hasPrefix("services/default/ping: externalName leads to a CNAME loop") })
         #expect(warnings.contains { $0.hasPrefix("services/default/pong: externalName leads to a CNAME loop") })
         #expect(warnings.contains { $0.hasPrefix("services/default/dangling: externalName leads to nothere.default.svc.cluster.local., which does not exist") })
         #expect(!warnings.contains { $0.hasPrefix("services/default/outside") || $0.hasPrefix("services/default/fine") })
+        // hop0 → … → hop11 is 11 CNAMEs: the answer stops after 10; hop1's chain (10) is whole.
+        #expect(warnings.contains { $0.hasPrefix("services/default/hop0: externalName leads through more than 10 CNAMEs") })
+        #expect(!warnings.contains { $0.hasPrefix("services/default/hop1:") })
+        #expect(!warnings.contains { $0.contains("loop") && $0.contains("hop") })
     }
 }
