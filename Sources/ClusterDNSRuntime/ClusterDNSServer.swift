@@ -31,6 +31,8 @@ public final class ClusterDNSServer: Sendable {
     public let metrics: ClusterDNSMetrics
     /// The Kubernetes API watcher, when `config.kubernetes` is set.
     public let kubernetes: KubernetesRun?
+    /// The zones answered from: the cluster zone (with its SOA serial base) and the static zones.
+    public let authority: Authority
     let dns: DNSServer
     let group: MultiThreadedEventLoopGroup
     let watcher: ManifestWatch?
@@ -40,12 +42,12 @@ public final class ClusterDNSServer: Sendable {
     /// The benchmark churn, when `syntheticChurnRate` > 0.
     let churn: SyntheticChurn?
 
-    private init(store: ClusterStore, readiness: Readiness, dns: DNSServer, group: MultiThreadedEventLoopGroup,
+    private init(store: ClusterStore, readiness: Readiness, authority: Authority, dns: DNSServer, group: MultiThreadedEventLoopGroup,
                  manifests: ManifestSource?, watcher: ManifestWatch?, logger: Logger,
                  forwarder: Forwarder? = nil, admin: AdminServer? = nil, metrics: ClusterDNSMetrics = ClusterDNSMetrics(),
                  kubernetes: KubernetesRun? = nil, churn: SyntheticChurn? = nil) {
         self.admin = admin; self.metrics = metrics; self.churn = churn
-        self.kubernetes = kubernetes
+        self.kubernetes = kubernetes; self.authority = authority
         self.forwarder = forwarder
         self.store = store; self.readiness = readiness; self.dns = dns; self.group = group
         self.dnsAddresses = dns.boundAddresses; self.manifests = manifests; self.watcher = watcher
@@ -125,7 +127,7 @@ public final class ClusterDNSServer: Sendable {
         let churn = config.syntheticChurnRate > 0 ? SyntheticChurn(store: store, rate: config.syntheticChurnRate, interval: config.syntheticChurnBatch) : nil
         if churn != nil { logger.warning("synthetic churn on: \(config.syntheticChurnRate) pod readiness flips/s (benchmark load)") }
         adminHandedOver = true
-        return ClusterDNSServer(store: store, readiness: readiness, dns: dns, group: group,
+        return ClusterDNSServer(store: store, readiness: readiness, authority: authority, dns: dns, group: group,
                                 manifests: source, watcher: watcher, logger: logger, forwarder: forwarder,
                                 admin: admin, metrics: metrics, kubernetes: kubernetes, churn: churn)
     }
