@@ -20,7 +20,11 @@ public enum ClusterLint {
         for entry in snapshot.services.values where entry.service.isHeadless && entry.service.type != .externalName {
             headless.insert(NamespacedName(namespace: entry.service.namespace, name: entry.service.name))
         }
-        for pod in snapshot.pods.values {
+        let pods = snapshot.pods.values
+        // The selector check reads the pods of one namespace, not all of them (O(services × pods)
+        // took 6 s for 2,000 Services and 2,000 Pods).
+        let podsByNamespace = Dictionary(grouping: pods, by: \.namespace)
+        for pod in pods {
             if let sub = pod.subdomain, !sub.isEmpty, !headless.contains(NamespacedName(namespace: pod.namespace, name: sub)) {
                 out.append(Warning(object: pod.key, message: "spec.subdomain \(sub) names no headless service in namespace \(pod.namespace), so \(pod.hostname ?? pod.name).\(sub) will not resolve"))
             }
@@ -30,8 +34,8 @@ public enum ClusterLint {
             guard s.type != .externalName else { continue }
             let key = ObjectKey(kind: .service, namespace: s.namespace, name: s.name)
             if entry.source == .pods || entry.source == .none, let selector = s.selector, !selector.isEmpty {
-                let selected = snapshot.pods.values.filter { p in
-                    p.namespace == s.namespace && selector.allSatisfy { p.labels[$0.key] == $0.value }
+                let selected = (podsByNamespace[s.namespace] ?? []).filter { p in
+                    selector.allSatisfy { p.labels[$0.key] == $0.value }
                 }
                 if selected.isEmpty {
                     out.append(Warning(object: key, message: "selector \(Authority.selectorText(selector)) matches no pod"))

@@ -60,6 +60,13 @@ public enum ManifestDecoder {
         }
     }
 
+    /// The scalar tags Kubernetes objects need resolved: booleans (Yams decodes `Bool` only from
+    /// a scalar not tagged as a string), nulls and merge keys (`<<`). Numbers are parsed from the
+    /// text whatever the tag, so the default resolver's integer, float, timestamp and value
+    /// rules, each an `NSRegularExpression` run against every plain scalar, cost without
+    /// changing a decoded object (they took 14 % of decoding a 4,000-object file).
+    static let resolver = Resolver.basic.appending(.bool).appending(.null).appending(.merge)
+
     private static func decodeYAML(bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
         if let problem = InputSafety.scanYAML(bytes, limits: limits) {
             throw ManifestError(source: source, document: problem.document, field: "", message: problem.message)
@@ -70,7 +77,7 @@ public enum ManifestDecoder {
         var contents = ManifestContents()
         var document = 0
         do {
-            let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .utf8)
+            let parser = try Parser(yaml: text, resolver: Self.resolver, constructor: .default, encoding: .utf8)
             let decoder = YAMLDecoder()
             let interning: [CodingUserInfoKey: Any] = [.valueInterner: ValueInterner()]
             while let node = try parser.nextRoot() {

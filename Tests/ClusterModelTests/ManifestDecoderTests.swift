@@ -254,6 +254,38 @@ import Testing
         if case .service(let s) = c.objects.first { #expect(s.selector == ["app": "web"]) } else { Issue.record("no service") }
     }
 
+    @Test("YAML scalars: booleans in every YAML 1.1 spelling, nulls, merge keys, numbers in any base; a quoted boolean is a string")
+    func yamlScalars() throws {
+        let yaml = """
+        kind: Service
+        metadata: {name: web, labels: &l {app: web, version: "1", on: "yes"}}
+        spec:
+          <<: {clusterIP: 10.0.0.1}
+          selector: {<<: *l}
+          publishNotReadyAddresses: Yes
+          ports: [{name: http, port: 0x50, targetPort: 8080}, {name: dns, port: 53, targetPort: "dns"}]
+          externalName: ~
+        ---
+        kind: Service
+        metadata: {name: other}
+        spec: {clusterIP: None, publishNotReadyAddresses: off, selector: null}
+        """
+        let c = try ManifestDecoder.decode(yaml, source: "a.yaml")
+        guard case .service(let s)? = c.objects.first, case .service(let t)? = c.objects.last, c.objects.count == 2 else {
+            Issue.record("expected two services: \(c.objects)"); return
+        }
+        #expect(s.selector == ["app": "web", "version": "1", "on": "yes"])
+        #expect(s.clusterAddresses == [IPAddress("10.0.0.1")!])
+        #expect(s.publishNotReadyAddresses)
+        #expect(s.ports.map(\.port) == [80, 53])
+        #expect(s.ports.map(\.targetPort) == [.int(8080), .string("dns")])
+        #expect(!t.publishNotReadyAddresses && t.clusterIP == "None" && t.selector == nil)
+        // A quoted boolean is a string, as the Kubernetes API reads it.
+        #expect(throws: ManifestError.self) {
+            try ManifestDecoder.decode("kind: Service\nmetadata: {name: q}\nspec: {publishNotReadyAddresses: \"true\"}\n", source: "q.yaml")
+        }
+    }
+
     @Test func deepNestingAndSizeLimits() {
         let deep = String(repeating: "[", count: 150) + String(repeating: "]", count: 150)
         #expect(throws: ManifestError.self) { try ManifestDecoder.decode(deep, source: "d.json") }
