@@ -22,7 +22,7 @@ public enum ClusterLint {
         }
         let pods = snapshot.pods.values
         // The selector check reads the pods of one namespace, not all of them (O(services × pods)
-        // took 6 s for 2,000 Services and 2,000 Pods).
+        // took 7 of `check`'s 9.6 s on 2,000 Services and 2,000 Pods).
         let podsByNamespace = Dictionary(grouping: pods, by: \.namespace)
         for pod in pods {
             if let sub = pod.subdomain, !sub.isEmpty, !headless.contains(NamespacedName(namespace: pod.namespace, name: sub)) {

@@ -64,7 +64,8 @@ public enum ManifestDecoder {
     /// a scalar not tagged as a string), nulls and merge keys (`<<`). Numbers are parsed from the
     /// text whatever the tag, so the default resolver's integer, float, timestamp and value
     /// rules, each an `NSRegularExpression` run against every plain scalar, cost without
-    /// changing a decoded object (they took 14 % of decoding a 4,000-object file).
+    /// changing a decoded object (without them `clusterdns zone` on a 4,000-object file went
+    /// from 1.87 to 1.29 s).
     static let resolver = Resolver.basic.appending(.bool).appending(.null).appending(.merge)
 
     private static func decodeYAML(bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
