@@ -17,7 +17,7 @@ public final class ClusterSnapshot: Sendable {
     public let servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>
     /// Pods by IP: pods with an IP that are not terminating and not Succeeded, Failed or Unknown
     /// (CoreDNS `pods verified`, spec C8; Pending pods with an IP count).
-    public let podsByIP: ShardedDictionary<IPAddress, [NamespacedName]>
+    public let podsByIP: ShardedDictionary<IPAddress, PodsAtAddress>
     /// Stored Pods.
     public let pods: ShardedDictionary<NamespacedName, KubePod>
     /// Stored v1 Endpoints objects.
@@ -30,7 +30,7 @@ public final class ClusterSnapshot: Sendable {
     init(generation: UInt64, services: ShardedDictionary<ServiceKey, ServiceEntry>, namespaces: Set<String>,
          endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>,
          servicesByClusterIP: ShardedDictionary<IPAddress, [ServiceKey]>,
-         podsByIP: ShardedDictionary<IPAddress, [NamespacedName]>,
+         podsByIP: ShardedDictionary<IPAddress, PodsAtAddress>,
          pods: ShardedDictionary<NamespacedName, KubePod>,
          endpoints: ShardedDictionary<NamespacedName, KubeEndpoints>,
          endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>,
@@ -54,7 +54,7 @@ public final class ClusterSnapshot: Sendable {
 
     /// The namespaces of the pods that have `ip` (for `pods verified`).
     public func podNamespaces(ip: IPAddress) -> [String] {
-        podsByIP[ip]?.map(\.namespace) ?? []
+        podsByIP[ip]?.pods.map(\.namespace) ?? []
     }
 
     /// The services whose cluster IPs include `ip`.

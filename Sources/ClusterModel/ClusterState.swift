@@ -18,7 +18,7 @@ struct ClusterState {
     var namespaces: Set<String> = ["default"]
     var endpointsByIP = ShardedDictionary<IPAddress, [ServiceKey]>()
     var servicesByClusterIP = ShardedDictionary<IPAddress, [ServiceKey]>()
-    var podsByIP = ShardedDictionary<IPAddress, [NamespacedName]>()
+    var podsByIP = ShardedDictionary<IPAddress, PodsAtAddress>()
 
     // Writer-only indexes (never shared, so mutated in place).
     /// Objects per namespace, to know which namespaces exist.
@@ -87,7 +87,7 @@ struct ClusterState {
             pods[key.id] = p
             for (k, v) in p.labels { podLabels[key.namespace, default: [:]][LabelPair(key: k, value: v), default: []].insert(key.name) }
             if Self.isVerifiable(p) {
-                for ip in p.podIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key.id) } }
+                for ip in p.podIPs { podsByIP.modify(ip, default: PodsAtAddress(), removeIf: \.isEmpty) { $0.append(key.id) } }
             }
             markServices(selecting: p)
         case .endpoints(let e):
@@ -129,7 +129,7 @@ struct ClusterState {
         case .pod(let p):
             pods[key.id] = nil
             unindexLabels(p)
-            for ip in p.podIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key.id } } }
+            for ip in p.podIPs { podsByIP.modify(ip, default: PodsAtAddress(), removeIf: \.isEmpty) { $0.removeAll(key.id) } }
             markServices(selecting: p)
         case .endpoints:
             endpoints[key.id] = nil
@@ -160,8 +160,8 @@ struct ClusterState {
         }
         let oldIPs = Self.isVerifiable(old) ? old.podIPs : [], newIPs = Self.isVerifiable(new) ? new.podIPs : []
         if oldIPs != newIPs {
-            for ip in oldIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key } } }
-            for ip in newIPs { podsByIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key) } }
+            for ip in oldIPs { podsByIP.modify(ip, default: PodsAtAddress(), removeIf: \.isEmpty) { $0.removeAll(key) } }
+            for ip in newIPs { podsByIP.modify(ip, default: PodsAtAddress(), removeIf: \.isEmpty) { $0.append(key) } }
         }
         // Which services select a pod depends on its labels alone.
         markServices(selecting: old)
@@ -278,7 +278,9 @@ struct ClusterState {
         for (k, v) in pod.labels {
             guard let selecting = index[LabelPair(key: k, value: v)] else { continue }
             for (name, selector) in selecting where Self.matches(selector, pod.labels) {
-                dirtyPods[ServiceKey(namespace: pod.namespace, name: name), default: []].insert(pod.name)
+                let key = ServiceKey(namespace: pod.namespace, name: name)
+                // A Service recomputed from scratch needs no patch (at load, every Service is).
+                if !dirty.contains(key) { dirtyPods[key, default: []].insert(pod.name) }
             }
         }
     }

@@ -55,15 +55,22 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
 
     /// Changes the value for `key` in place, starting from `default` when absent; the entry is
     /// removed when `body` leaves it equal to `isEmpty`.
+    /// One lookup in the shard for a key present, two for a new one (it used to hash three times).
     mutating func modify(_ key: Key, default value: Value, removeIf isEmpty: (Value) -> Bool, _ body: (inout Value) -> Void) {
         let (a, b, c) = place(key)
-        let existed = nodes[a][b][c][key] != nil
-        body(&nodes[a][b][c][key, default: value])
-        if let v = nodes[a][b][c][key], isEmpty(v) {
-            nodes[a][b][c].removeValue(forKey: key)
-            if existed { storedCount -= 1 }
-        } else if !existed {
-            storedCount += 1
+        if let i = nodes[a][b][c].index(forKey: key) {
+            body(&nodes[a][b][c].values[i])
+            if isEmpty(nodes[a][b][c].values[i]) {
+                nodes[a][b][c].remove(at: i)
+                storedCount -= 1
+            }
+        } else {
+            var new = value
+            body(&new)
+            if !isEmpty(new) {
+                nodes[a][b][c][key] = new
+                storedCount += 1
+            }
         }
     }
 

@@ -63,6 +63,11 @@ import Testing
         }
         #expect(sorted(snap.endpointsByIP) == expected.mapValues { $0.sorted() })
         for (ip, _) in snap.endpointsByIP { #expect(snap.services(withEndpointIP: ip) == rebuilt.services(withEndpointIP: ip)) }
+        func sorted(_ map: ShardedDictionary<IPAddress, PodsAtAddress>) -> [IPAddress: [NamespacedName]] {
+            var out: [IPAddress: [NamespacedName]] = [:]
+            for (ip, at) in map { out[ip] = at.pods.sorted() }
+            return out
+        }
         #expect(sorted(snap.podsByIP) == sorted(rebuilt.podsByIP))
     }
 
