@@ -83,7 +83,7 @@ struct ExplainTests {
         #expect(warnings.contains { $0.contains("hostname same is used by") })
     }
 
-    @Test("lint warns about ExternalName chains in the cluster domain that loop or end at a missing name")
+    @Test("lint warns about ExternalName chains in the cluster domain that loop, end at a missing name or run past 10 CNAMEs")
     func lintExternalNames() throws {
         func external(_ name: String, _ target: String) -> String {
             "apiVersion: v1\nkind: Service\nmetadata: {name: \(name), namespace: default}\nspec: {type: ExternalName, externalName: \(target)}\n---\n"
