@@ -77,7 +77,7 @@ public final class ClusterDNSServer: Sendable {
         let overlay = zones.first { $0.origin == config.domain }
         // The serial starts from the time we started, so it does not fall back after a restart.
         let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
-                                  serialBase: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
+                                  serialBase: ClusterZone.serialBaseNow)
         let authority = Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
         admin?.api.setAuthority(authority) // for /v1/explain and the status page
 

@@ -4,8 +4,8 @@ import DNSModel
 /// so that a million pods do not cost a million one-element arrays (an allocation each: 55 MiB
 /// of RSS at 1,000,000 pods).
 public struct PodsAtAddress: Sendable, Hashable {
-    @usableFromInline var first: NamespacedName?
-    @usableFromInline var others: [NamespacedName] = []
+    private var first: NamespacedName?
+    private var others: [NamespacedName] = []
 
     /// No pod (the index drops such entries).
     public init() {}
@@ -23,13 +23,7 @@ public struct PodsAtAddress: Sendable, Hashable {
 
     /// Removes every mention of a pod.
     mutating func removeAll(_ pod: NamespacedName) {
-        if others.isEmpty {
-            if first == pod { first = nil }
-            return
-        }
-        var all = pods
-        all.removeAll { $0 == pod }
-        first = all.first
-        others = Array(all.dropFirst())
+        others.removeAll { $0 == pod }
+        if first == pod { first = others.isEmpty ? nil : others.removeFirst() }
     }
 }

@@ -44,7 +44,7 @@ struct Zone: ParsableCommand {
         // The serial starts from the export time (as `serve` starts from its start time), so a
         // later export of the same cluster never carries a lower serial.
         let zone = ClusterZone(apex: DomainName(domain)!.lowercased(), ttl: ttl,
-                               serialBase: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
+                               serialBase: ClusterZone.serialBaseNow)
         let snapshot = store.snapshot
         print(ZoneFile.render(zone.records(in: snapshot), origin: zone.apex), terminator: "")
         if reverse {
