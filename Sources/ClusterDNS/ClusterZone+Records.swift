@@ -1,5 +1,6 @@
 import DNSModel
 import ClusterModel
+import DNSWire
 
 extension ClusterZone {
     /// Every record of the cluster zone: SOA first, then the rest in DNSSEC canonical order
@@ -55,14 +56,17 @@ extension ClusterZone {
         return byZone
     }
 
-    /// Sorts records by owner in canonical order, then type, then data; drops exact duplicates.
+    /// Sorts records by owner in canonical order, then type, then RDATA in canonical form as
+    /// octet strings (RFC 4034 §6.3); drops exact duplicates. The RDATA forms are built once per
+    /// record, not per comparison.
     static func canonicalOrder(_ records: [ResourceRecord]) -> [ResourceRecord] {
         var seen = Set<ResourceRecord>()
         let unique = records.filter { seen.insert($0).inserted }
-        return unique.sorted { a, b in
+        return unique.map { ($0, $0.data.canonicalWire) }.sorted { x, y in
+            let a = x.0, b = y.0
             if a.name != b.name { return a.name < b.name }
             if a.type != b.type { return a.type.rawValue < b.type.rawValue }
-            return "\(a.data)" < "\(b.data)"
-        }
+            return x.1.lexicographicallyPrecedes(y.1)
+        }.map(\.0)
     }
 }

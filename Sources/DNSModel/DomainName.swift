@@ -218,9 +218,14 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
         }
     }
 
+    /// Hashes the lower-cased wire form (equal names hash alike, RFC 4343), folded into a stack
+    /// buffer and fed to the hasher at once (a `combine` per octet was most of a name's hash).
     public func hash(into hasher: inout Hasher) {
         wire.withUnsafeBufferPointer { p in
-            for b in p { hasher.combine(Self.lower(b)) }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, p.count)) { folded in
+                for i in p.indices { folded[i] = Self.lower(p[i]) }
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(folded)[..<p.count]))
+            }
         }
     }
 

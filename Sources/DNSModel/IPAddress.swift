@@ -10,16 +10,29 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { octets = (a, b, c, d) }
 
     /// Parses dotted-quad text; nil for anything else (no leading zeros, no shortened forms).
+    /// Read from the UTF-8 bytes in one pass, without allocating (every Pod, Service and
+    /// EndpointSlice address in a manifest or API list is parsed here).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var v: [UInt8] = []
-        for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  !(p.count > 1 && p.first == "0"), let n = UInt8(p) else { return nil }
-            v.append(n)
+        var value: UInt32 = 0                    // the octets so far, most significant first
+        var parts = 0, octet = 0, digits = 0
+        for c in text.utf8 {
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | UInt32(octet)
+                parts += 1; octet = 0; digits = 0
+            } else {
+                // Decimal digits only, at most three, no leading zero, at most 255.
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 3,
+                      !(digits == 1 && octet == 0) else { return nil }
+                octet = octet * 10 + Int(c - UInt8(ascii: "0"))
+                digits += 1
+                guard octet <= 255 else { return nil }
+            }
         }
-        octets = (v[0], v[1], v[2], v[3])
+        guard parts == 3, digits > 0 else { return nil }
+        value = value << 8 | UInt32(octet)
+        octets = (UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+                  UInt8(truncatingIfNeeded: value))
     }
 
     /// The four octets as an array.

@@ -56,3 +56,28 @@ enum RDataCodec {
         return w.bytes
     }
 }
+
+extension RData {
+    /// The RDATA in canonical form (RFC 4034 §6.2): names uncompressed and lower-cased (NS, CNAME,
+    /// PTR, MX, SOA and SRV are in §6.2's list), the rest as on the wire. Canonical RR ordering
+    /// (§6.3) sorts the records of one name and type by this, as left-justified octet strings.
+    public var canonicalWire: [UInt8] {
+        let folded: RData
+        switch self {
+        case .ns(let n): folded = .ns(n.lowercased())
+        case .cname(let n): folded = .cname(n.lowercased())
+        case .ptr(let n): folded = .ptr(n.lowercased())
+        case .mx(let preference, let exchange): folded = .mx(preference: preference, exchange: exchange.lowercased())
+        case .soa(var s):
+            s.mname = s.mname.lowercased(); s.rname = s.rname.lowercased()
+            folded = .soa(s)
+        case .srv(var s):
+            s.target = s.target.lowercased()
+            folded = .srv(s)
+        case .a, .aaaa, .txt, .unknown: folded = self
+        }
+        var writer = MessageWriter(capacity: 32, compress: false)
+        writer.rdata(folded)
+        return writer.bytes
+    }
+}

@@ -187,6 +187,25 @@ struct SpecTests {
         #expect(ask("cluster.local.", .ns, in: snap).answer == [ResourceRecord(name: "cluster.local.", ttl: 5, data: .ns("ns.dns.cluster.local."))])
     }
 
+    @Test("zone export orders an RRset by canonical RDATA (RFC 4034 §6.3), names in RDATA folded")
+    func canonicalRDATAOrder() {
+        let owner: DomainName = "web.testns.svc.cluster.local."
+        func a(_ text: String) -> ResourceRecord { ResourceRecord(name: owner, ttl: 5, data: .a(IPv4Address(text)!)) }
+        func srv(_ port: UInt16, _ target: DomainName) -> ResourceRecord {
+            ResourceRecord(name: owner, ttl: 5, data: .srv(SRVData(priority: 0, weight: 50, port: port, target: target)))
+        }
+        // Octet order, not the order of any text form: 1.0.0.1 < 9.0.0.0 < 10.0.0.1.
+        let sorted = ClusterZone.canonicalOrder([a("10.0.0.1"), a("9.0.0.0"), a("1.0.0.1"), a("9.0.0.0")])
+        #expect(sorted == [a("1.0.0.1"), a("9.0.0.0"), a("10.0.0.1")])
+        // SRV: priority, weight, port, then the target lower-cased ("B" sorts as "b", after "a").
+        let targets = ClusterZone.canonicalOrder([srv(80, "B.web.testns.svc.cluster.local."), srv(80, "a.web.testns.svc.cluster.local."),
+                                                  srv(8, "z.web.testns.svc.cluster.local.")])
+        #expect(targets.map { rr -> String in guard case .srv(let s) = rr.data else { return "" }; return "\(s.port) \(s.target)" }
+                == ["8 z.web.testns.svc.cluster.local.", "80 a.web.testns.svc.cluster.local.", "80 B.web.testns.svc.cluster.local."])
+        #expect(RData.srv(SRVData(priority: 1, weight: 2, port: 3, target: "A.b.")).canonicalWire
+                == [0, 1, 0, 2, 0, 3, 1, UInt8(ascii: "a"), 1, UInt8(ascii: "b"), 0])
+    }
+
     @Test("every record of the zone is answered exactly by a query for its name and type")
     func enumerationMatchesAnswers() throws {
         let snap = try snapshot()

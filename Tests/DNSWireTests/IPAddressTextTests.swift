@@ -24,6 +24,22 @@ struct IPAddressTextTests {
         }
     }
 
+    @Test("IPv4 text that is not a dotted quad of decimal octets is refused", arguments: [
+        "", ".", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.00", "256.1.1.1", "1.2.3.1000", "1..2.3", "1.2.3.",
+        ".1.2.3", "1.2.3.4 ", " 1.2.3.4", "+1.2.3.4", "1.2.3.0x1", "1.2.3.\u{0661}", "\u{FF11}.2.3.4", "1.2.3.-4",
+    ])
+    func ipv4Refused(text: String) {
+        #expect(IPv4Address(text) == nil)
+        #expect(IPAddress(text) == nil)
+    }
+
+    @Test("IPv4 text from a substring")
+    func ipv4Substring() throws {
+        let line = "addr=10.0.0.255;"
+        let text = line.dropFirst(5).dropLast()
+        #expect(try #require(IPv4Address(text)).description == "10.0.0.255")
+    }
+
     @Test("IPv6 dashed form: colons become dashes, a leading or trailing one gets a 0")
     func ipv6() throws {
         #expect(try #require(IPAddress("fd00::1")).dashed == "fd00--1")
