@@ -110,6 +110,7 @@ let package = Package(
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

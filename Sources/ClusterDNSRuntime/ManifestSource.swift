@@ -54,18 +54,21 @@ public final class ManifestSource: Sendable {
     }
 
     /// Reads every new or changed file and drops removed ones. Returns how many files changed.
+    /// The changed files are decoded side by side (decoding is nearly all of a load: ~30 µs a
+    /// Pod), then applied one by one in path order, so a later file still wins an object two
+    /// files both define, as when they are read in turn.
     @discardableResult
     public func scan() -> Int {
         let current = files()
         var stamps: [String: Stamp] = [:]
         for f in current { if let s = stamp(f) { stamps[f] = s } }
         let previous = seen.withLock { $0 }
-        var changed = 0
-        for f in current {
-            guard let s = stamps[f], previous[f] != s else { continue }
-            changed += 1
-            load(f)
+        let changedFiles = current.filter { f in stamps[f].map { previous[f] != $0 } ?? false }
+        let start = ContinuousClock.now
+        for (file, result) in zip(changedFiles, Self.decode(changedFiles)) {
+            apply(file, result, since: start)
         }
+        var changed = changedFiles.count
         for f in previous.keys where stamps[f] == nil {
             changed += 1
             let seenAt = ContinuousClock.now
@@ -78,20 +81,45 @@ public final class ManifestSource: Sendable {
         return changed
     }
 
-    func load(_ file: String) {
-        let start = ContinuousClock.now
-        do {
+    /// The objects of each file, or why it is rejected; files decoded concurrently, one per core.
+    static func decode(_ files: [String]) -> [Result<[KubeObject], any Error>] {
+        guard files.count > 1 else { return files.map(decode) }
+        let results = Mutex([Result<[KubeObject], any Error>?](repeating: nil, count: files.count))
+        let next = Atomic<Int>(0)
+        let workers = min(files.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < files.count else { return }
+                let result = decode(files[i])
+                results.withLock { $0[i] = result }
+            }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    /// The objects of one file, or why it is rejected.
+    static func decode(_ file: String) -> Result<[KubeObject], any Error> {
+        Result {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ManifestError(source: file, document: 0, field: "", message: "cannot read file")
             }
-            let contents = try ManifestDecoder.decode(data, source: file)
-            store.replace(source: Self.sourceName(file), with: contents.objects)
+            return try ManifestDecoder.decode(data, source: file).objects
+        }
+    }
+
+    /// Makes a decoded file the file's contribution to the store, or keeps its last good one
+    /// when it was rejected.
+    func apply(_ file: String, _ result: Result<[KubeObject], any Error>, since start: ContinuousClock.Instant) {
+        switch result {
+        case .success(let objects):
+            store.replace(source: Self.sourceName(file), with: objects)
             metrics?.recordProgramming(ContinuousClock.now - start)
             errors.withLock { _ = $0.removeValue(forKey: file) }
             logger.info("manifest loaded", metadata: [
-                "file": "\(file)", "objects": "\(contents.objects.count)",
+                "file": "\(file)", "objects": "\(objects.count)",
                 "duration": "\(ContinuousClock.now - start)"])
-        } catch {
+        case .failure(let error):
             errors.withLock { $0[file] = "\(error)" }
             logger.error("manifest rejected; serving its last good content", metadata: ["error": "\(error)"])
         }

@@ -4,6 +4,8 @@ import Testing
 import DNSModel
 import DNSServer
 import ClusterDNSRuntime
+import ClusterModel
+import Logging
 
 /// Manifest files are watched: create, change, break and remove are reflected within a second.
 @Suite("Manifest watch")
@@ -63,6 +65,32 @@ struct ManifestWatchTests {
             #expect(error.contains("spec.clusterIP"))
             try FileManager.default.removeItem(at: file)
             #expect(try await eventually { try answer().isEmpty })
+        }
+    }
+
+    @Test("files decoded side by side apply in path order: a later file wins an object, a broken one keeps to itself")
+    func concurrentScanKeepsPathOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdns-scan-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try service("twice", ip: "10.60.0.1").write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try service("twice", ip: "10.60.0.2").write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        try "kind: Service\nmetadata: {name: broken}\nspec: {clusterIP: 10.60.0.300}\n"
+            .write(to: dir.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        // Many objects in the last file, so its decoding is still running when the others are done.
+        try (0..<300).map { service("many-\($0)", ip: "10.61.\($0 / 200).\($0 % 200 + 1)") }.joined(separator: "\n---\n")
+            .write(to: dir.appendingPathComponent("d.yaml"), atomically: true, encoding: .utf8)
+        for _ in 0..<10 {
+            let store = ClusterStore()
+            let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+            #expect(source.scan() == 4)
+            let snapshot = store.snapshot
+            #expect(snapshot.service(namespace: "default", name: "twice")?.service.clusterIP == "10.60.0.2")
+            #expect(snapshot.service(namespace: "default", name: "many-299") != nil)
+            #expect(snapshot.service(namespace: "default", name: "broken") == nil)
+            #expect(Array(source.currentErrors.keys) == [dir.appendingPathComponent("c.yaml").path])
+            #expect(source.currentErrors.values.first?.contains("spec.clusterIP") == true)
+            #expect(source.scan() == 0)                  // nothing changed since
         }
     }
 }
