@@ -21,9 +21,14 @@ public enum ClusterLint {
             headless.insert(NamespacedName(namespace: entry.service.namespace, name: entry.service.name))
         }
         let pods = snapshot.pods.values
-        // The selector check reads the pods of one namespace, not all of them (O(services × pods)
-        // took 7 of `check`'s 9.6 s on 2,000 Services and 2,000 Pods).
-        let podsByNamespace = Dictionary(grouping: pods, by: \.namespace)
+        // A selector is matched against the pods carrying its rarest label only, found through
+        // an index of (namespace, label) (matching every pod took 7 of `check`'s 9.6 s on 2,000
+        // Services and 2,000 Pods).
+        struct Label: Hashable { let namespace: String, key: String, value: String }
+        var podsWithLabel: [Label: [Int]] = [:]
+        for (i, pod) in pods.enumerated() {
+            for (k, v) in pod.labels { podsWithLabel[Label(namespace: pod.namespace, key: k, value: v), default: []].append(i) }
+        }
         for pod in pods {
             if let sub = pod.subdomain, !sub.isEmpty, !headless.contains(NamespacedName(namespace: pod.namespace, name: sub)) {
                 out.append(Warning(object: pod.key, message: "spec.subdomain \(sub) names no headless service in namespace \(pod.namespace), so \(pod.hostname ?? pod.name).\(sub) will not resolve"))
@@ -34,7 +39,8 @@ public enum ClusterLint {
             guard s.type != .externalName else { continue }
             let key = ObjectKey(kind: .service, namespace: s.namespace, name: s.name)
             if entry.source == .pods || entry.source == .none, let selector = s.selector, !selector.isEmpty {
-                let selected = (podsByNamespace[s.namespace] ?? []).filter { p in
+                let candidates = selector.map { podsWithLabel[Label(namespace: s.namespace, key: $0.key, value: $0.value)] ?? [] }
+                let selected = (candidates.min { $0.count < $1.count } ?? []).map { pods[$0] }.filter { p in
                     selector.allSatisfy { p.labels[$0.key] == $0.value }
                 }
                 if selected.isEmpty {
