@@ -75,12 +75,38 @@ struct ExplainTests {
         metadata: {name: stray, namespace: default}
         spec: {hostname: stray, subdomain: missing, containers: [{name: c, image: i}]}
         status: {podIP: 10.2.0.3}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: both, namespace: default}
+        spec: {clusterIP: 10.0.0.10, selector: {app: n, tier: db}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: both-here, namespace: default}
+        spec: {clusterIP: 10.0.0.11, selector: {app: n, tier: web}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-0, namespace: other, labels: {app: n, tier: db}}
+        spec: {containers: [{name: c, image: i}]}
+        status: {podIP: 10.2.0.4}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-0, namespace: default, labels: {app: n, tier: web}}
+        spec: {containers: [{name: c, image: i}]}
+        status: {podIP: 10.2.0.5}
         """
         let warnings = ClusterLint.warnings(in: try snapshot(yaml)).map(\.description)
         #expect(warnings.contains { $0.hasPrefix("services/default/lonely: selector") })
         #expect(warnings.contains { $0.hasPrefix("pods/default/stray: spec.subdomain missing") })
         #expect(!warnings.contains { $0.contains("targetPort web") })     // n-1 defines it
         #expect(warnings.contains { $0.contains("hostname same is used by") })
+        // Every label of a selector must match, in the Service's namespace: `both`'s pod lives in
+        // another namespace; `both-here`'s has both labels beside two pods with one of them.
+        #expect(warnings.contains("services/default/both: selector {app=n,tier=db} matches no pod"))
+        #expect(!warnings.contains { $0.hasPrefix("services/default/both-here:") })
     }
 
     @Test("lint warns about ExternalName chains in the cluster domain that loop, end at a missing name or run past 10 CNAMEs")
