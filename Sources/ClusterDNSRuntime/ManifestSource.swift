@@ -10,8 +10,20 @@ import ClusterDNSAdmin
 /// removes the objects it last wrote. Paths are polled, so edits, new files and deletions are
 /// seen within one poll interval on any file system.
 public final class ManifestSource: Sendable {
-    /// What a file looked like when last read: a change in any field means read it again.
-    struct Stamp: Equatable { var modified: Double; var size: Int; var inode: Int }
+    /// What a file looked like when last read (through symbolic links, as a ConfigMap volume's
+    /// files are links into a directory the kubelet swaps): a change in any field means read it
+    /// again. The change time is there because a rewrite can keep the size and put the old
+    /// modification time back (`touch -d`), but cannot set the change time.
+    struct Stamp: Equatable {
+        var modified: [Int]
+        var changed: [Int]
+        var size: Int
+        var inode: UInt
+        var device: UInt
+        /// What a file that could not be read is remembered as: equal to no file on disk, so the
+        /// next scan reads it again.
+        static let unread = Stamp(modified: [], changed: [], size: -1, inode: 0, device: 0)
+    }
 
     let paths: [String]
     let store: ClusterStore
@@ -29,28 +41,81 @@ public final class ManifestSource: Sendable {
     /// Problems of files whose last read failed, as `file: message`.
     public var currentErrors: [String: String] { errors.withLock { $0 } }
 
-    /// Files under the configured paths (directories recursively), sorted.
-    func files() -> [String] {
-        var out: [String] = []
-        let fm = FileManager.default
+    /// The manifest files (`.yaml`, `.yml`, `.json`) under the configured paths, directories
+    /// walked recursively and symbolic links followed, sorted; and the paths that exist but could
+    /// not be read (no file descriptor left, no permission, a link loop), whose files are
+    /// neither read nor removed while that lasts. Hidden entries (a leading `.`) are skipped,
+    /// among them the kubelet's `..data` link and `..<timestamp>` directories in a ConfigMap
+    /// volume, so each of its files is read once, through its visible link. A configured path
+    /// that does not exist contributes nothing.
+    func files() -> (files: [String], unreadable: [(path: String, reason: String)]) {
+        var out: [String] = [], unreadable: [(path: String, reason: String)] = []
         for path in paths {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            if !isDir.boolValue { out.append(path); continue }
-            guard let walker = fm.enumerator(atPath: path) else { continue }
-            while let rel = walker.nextObject() as? String {
-                let ext = (rel as NSString).pathExtension.lowercased()
-                guard ["yaml", "yml", "json"].contains(ext), !(rel as NSString).lastPathComponent.hasPrefix(".") else { continue }
-                out.append((path as NSString).appendingPathComponent(rel))
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                if errno != ENOENT && errno != ENOTDIR { unreadable.append((path, Self.reason())) }
+                continue
+            }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                var visited: Set<[UInt]> = []
+                walk(path, info, into: &out, unreadable: &unreadable, visited: &visited)
+            } else {
+                out.append(path)
             }
         }
-        return out.sorted()
+        return (out.sorted(), unreadable)
     }
 
-    func stamp(_ file: String) -> Stamp? {
-        guard let a = try? FileManager.default.attributesOfItem(atPath: file) else { return nil }
-        return Stamp(modified: (a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
-                     size: (a[.size] as? Int) ?? 0, inode: (a[.systemFileNumber] as? Int) ?? 0)
+    /// Adds the manifest files under directory `dir` (whose `stat` is `info`) to `out`, and what
+    /// could not be read to `unreadable`; each directory once (`visited`: device and inode), so
+    /// a link loop ends.
+    private func walk(_ dir: String, _ info: stat, into out: inout [String], unreadable: inout [(path: String, reason: String)],
+                      visited: inout Set<[UInt]>) {
+        guard visited.insert([UInt(info.st_dev), UInt(info.st_ino)]).inserted else { return }
+        guard let handle = opendir(dir) else {
+            if errno != ENOENT { unreadable.append((dir, Self.reason())) }  // ENOENT: removed since it was listed
+            return
+        }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(handle) else {
+                if errno != 0 { unreadable.append((dir, Self.reason())); return }
+                break
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        for name in names {
+            let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            var entry = stat()
+            guard stat(path, &entry) == 0 else {
+                if errno != ENOENT { unreadable.append((path, Self.reason())) }  // ENOENT: gone, or a dangling link
+                continue
+            }
+            if entry.st_mode & S_IFMT == S_IFDIR {
+                walk(path, entry, into: &out, unreadable: &unreadable, visited: &visited)
+            } else if ["yaml", "yml", "json"].contains((name as NSString).pathExtension.lowercased()) {
+                out.append(path)
+            }
+        }
+    }
+
+    /// What `stat` says of a path.
+    enum Examined { case present(Stamp), absent, unreadable(String) }
+
+    /// `errno` as text.
+    static func reason() -> String { String(cString: strerror(errno)) }
+
+    /// The file's stamp (links followed), or that it no longer exists, or why it cannot be examined.
+    func stamp(_ file: String) -> Examined {
+        var info = stat()
+        guard stat(file, &info) == 0 else { return errno == ENOENT || errno == ENOTDIR ? .absent : .unreadable(Self.reason()) }
+        return .present(Stamp(modified: [info.st_mtim.tv_sec, info.st_mtim.tv_nsec], changed: [info.st_ctim.tv_sec, info.st_ctim.tv_nsec],
+                              size: Int(info.st_size), inode: UInt(info.st_ino), device: UInt(info.st_dev)))
     }
 
     /// Reads every new or changed file and drops removed ones. Returns how many files changed.
@@ -59,14 +124,30 @@ public final class ManifestSource: Sendable {
     /// files both define, as when they are read in turn.
     @discardableResult
     public func scan() -> Int {
-        let current = files()
+        var (current, unreadable) = files()
         var stamps: [String: Stamp] = [:]
-        for f in current { if let s = stamp(f) { stamps[f] = s } }
+        for f in current {
+            switch stamp(f) {
+            case .present(let s): stamps[f] = s
+            case .unreadable(let reason): unreadable.append((f, reason))
+            case .absent: break
+            }
+        }
         let previous = seen.withLock { $0 }
+        // What could not be examined is kept as it was: not knowing a file is there is not
+        // knowing it is gone (with no file descriptor left, every directory fails to open).
+        if !unreadable.isEmpty {
+            for (f, s) in previous where stamps[f] == nil && unreadable.contains(where: { f == $0.path || f.hasPrefix($0.path + "/") }) {
+                stamps[f] = s
+            }
+        }
+        reportUnreadable(unreadable)
         let changedFiles = current.filter { f in stamps[f].map { previous[f] != $0 } ?? false }
         let start = ContinuousClock.now
+        var unread: [String] = []
         for (file, result) in zip(changedFiles, Self.decode(changedFiles)) {
             apply(file, result, since: start)
+            if case .failure(let error) = result, error is UnreadableFile { unread.append(file) }
         }
         var changed = changedFiles.count
         for f in previous.keys where stamps[f] == nil {
@@ -77,6 +158,8 @@ public final class ManifestSource: Sendable {
             errors.withLock { _ = $0.removeValue(forKey: f) }
             logger.info("manifest removed", metadata: ["file": "\(f)"])
         }
+        // A file that could not be read (not one that did not parse) is read again next time.
+        for f in unread { stamps[f] = .unread }
         seen.withLock { $0 = stamps }
         return changed
     }
@@ -101,11 +184,30 @@ public final class ManifestSource: Sendable {
     /// The objects of one file, or why it is rejected.
     static func decode(_ file: String) -> Result<[KubeObject], any Error> {
         Result {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ManifestError(source: file, document: 0, field: "", message: "cannot read file")
-            }
+            guard let data = FileManager.default.contents(atPath: file) else { throw UnreadableFile(path: file) }
             return try ManifestDecoder.decode(data, source: file).objects
         }
+    }
+
+    /// Paths that could not be examined at the last scan, to log a change of them once.
+    private let unreadablePaths = Locked<[String]>([])
+
+    /// Logs the paths that could not be examined when they differ from the last scan's.
+    private func reportUnreadable(_ unreadable: [(path: String, reason: String)]) {
+        let paths = unreadable.map(\.path).sorted()
+        guard unreadablePaths.withLock({ old in defer { old = paths }; return old != paths }) else { return }
+        if paths.isEmpty {
+            logger.notice("manifests readable again")
+        } else {
+            logger.warning("manifest paths cannot be read; their files keep their last good content",
+                           metadata: ["paths": "\(unreadable.map { "\($0.path): \($0.reason)" }.joined(separator: "; "))"])
+        }
+    }
+
+    /// A manifest file that exists but could not be read (permissions, no file descriptor left).
+    struct UnreadableFile: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "\(path): cannot read file" }
     }
 
     /// Makes a decoded file the file's contribution to the store, or keeps its last good one

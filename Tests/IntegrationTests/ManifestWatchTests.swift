@@ -93,4 +93,88 @@ struct ManifestWatchTests {
             #expect(source.scan() == 0)                  // nothing changed since
         }
     }
+
+    /// A fresh temporary directory, removed by the caller.
+    func temporaryDirectory(_ tag: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdns-\(tag)-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The cluster IP the store holds for Service `default/name`.
+    func clusterIP(_ store: ClusterStore, _ name: String) -> String? {
+        store.snapshot.service(namespace: "default", name: name)?.service.clusterIP
+    }
+
+    @Test("a ConfigMap volume: files read once through their links, and a swap of ..data is seen (as a directory or a file path)")
+    func configMapVolume() throws {
+        let dir = try temporaryDirectory("configmap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        // The kubelet's layout: a timestamped directory, `..data` linking to it, visible links.
+        func publish(_ version: String, ip: String) throws {
+            let versioned = dir.appendingPathComponent("..\(version)")
+            try fm.createDirectory(at: versioned, withIntermediateDirectories: true)
+            try service("cm", ip: ip).write(to: versioned.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+            let next = dir.appendingPathComponent("..data_tmp")
+            try fm.createSymbolicLink(atPath: next.path, withDestinationPath: "..\(version)")
+            #expect(rename(next.path, dir.appendingPathComponent("..data").path) == 0)
+        }
+        try publish("2026_12_07_01", ip: "10.70.0.1")
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("svc.yaml").path, withDestinationPath: "..data/svc.yaml")
+        for path in [dir.path, dir.appendingPathComponent("svc.yaml").path] {
+            let store = ClusterStore()
+            let source = ManifestSource(paths: [path], store: store, logger: Logger(label: "test"))
+            #expect(source.scan() == 1)                      // svc.yaml only, not ..<version>/svc.yaml too
+            #expect(store.sources.count == 1)
+            #expect(clusterIP(store, "cm") == "10.70.0.1")
+            try publish("2026_12_07_02", ip: "10.70.0.2")
+            #expect(source.scan() == 1)
+            #expect(clusterIP(store, "cm") == "10.70.0.2")
+            try publish("2026_12_07_03", ip: "10.70.0.1")    // back, for the next path
+            #expect(source.scan() == 1)
+            #expect(clusterIP(store, "cm") == "10.70.0.1")
+        }
+    }
+
+    @Test("a rewrite of the same size with the old modification time put back is seen (the change time moves)")
+    func sameSizeOldModificationTime() throws {
+        let dir = try temporaryDirectory("mtime")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("svc.yaml")
+        try service("same", ip: "10.71.0.1").write(to: file, atomically: false, encoding: .utf8)
+        let modified = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date)
+        let store = ClusterStore()
+        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        #expect(source.scan() == 1)
+        try service("same", ip: "10.71.0.2").write(to: file, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: file.path)
+        #expect(source.scan() == 1)
+        #expect(clusterIP(store, "same") == "10.71.0.2")
+    }
+
+    @Test("a directory that exists but cannot be read keeps its files' objects; they go when it is really gone")
+    func unreadableDirectoryKeepsItsFiles() throws {
+        let dir = try temporaryDirectory("unreadable")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        let sub = dir.appendingPathComponent("sub")
+        try fm.createDirectory(at: sub, withIntermediateDirectories: true)
+        try service("kept", ip: "10.72.0.1").write(to: sub.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+        try service("other", ip: "10.72.0.2").write(to: dir.appendingPathComponent("other.yaml"), atomically: true, encoding: .utf8)
+        let store = ClusterStore()
+        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        #expect(source.scan() == 2)
+        // `sub` becomes a link to itself: stat fails with ELOOP, as opendir fails with EMFILE when
+        // no descriptor is left. Not knowing what is in it is not knowing it is empty.
+        try fm.moveItem(at: sub, to: dir.appendingPathComponent(".sub-away"))
+        try fm.createSymbolicLink(atPath: sub.path, withDestinationPath: "sub")
+        try service("other", ip: "10.72.0.3").write(to: dir.appendingPathComponent("other.yaml"), atomically: true, encoding: .utf8)
+        #expect(source.scan() == 1)                          // other.yaml changed; sub's file kept
+        #expect(clusterIP(store, "kept") == "10.72.0.1")
+        #expect(clusterIP(store, "other") == "10.72.0.3")
+        try fm.removeItem(at: sub)                           // now really gone
+        #expect(source.scan() == 1)
+        #expect(clusterIP(store, "kept") == nil)
+    }
 }
