@@ -111,6 +111,8 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: [
             "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
     ]
 )
