@@ -21,14 +21,27 @@ public struct AdminOptions: Sendable, Hashable {
     /// Largest request body, in bytes; larger ones get 413 before being parsed.
     public var maxBodyBytes: Int
 
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    public var maxConnections: Int
+    /// The time a connection has to send a whole request, from its opening or its previous
+    /// response; then it is closed.
+    public var requestTimeout: Duration
+
     /// The 4 MiB default body limit.
     public static let defaultMaxBodyBytes = 4 << 20
+    /// The default connection cap.
+    public static let defaultMaxConnections = 256
+    /// The default time to send a request.
+    public static let defaultRequestTimeout = Duration.seconds(30)
 
     /// Builds options; the defaults are those of `clusterdns serve`.
     public init(host: String = "127.0.0.1", port: Int = 8053, token: String? = nil,
                 authScope: AuthScope = .writes, readOnly: Bool = false,
-                maxBodyBytes: Int = AdminOptions.defaultMaxBodyBytes) {
+                maxBodyBytes: Int = AdminOptions.defaultMaxBodyBytes,
+                maxConnections: Int = AdminOptions.defaultMaxConnections,
+                requestTimeout: Duration = AdminOptions.defaultRequestTimeout) {
         self.host = host; self.port = port; self.token = token
         self.authScope = authScope; self.readOnly = readOnly; self.maxBodyBytes = maxBodyBytes
+        self.maxConnections = maxConnections; self.requestTimeout = requestTimeout
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -64,8 +65,13 @@ public final class AdminServer: Sendable {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         var hbLogger = logger
         if hbLogger.logLevel < .notice { hbLogger.logLevel = .notice } // Hummingbird logs every start at info
+        let connections = AdminConnectionGuard.Count()
         let app = Application(
             responder: AdminHTTPResponder(api: api),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                AdminConnectionGuard(count: connections, limit: options.maxConnections,
+                                     requestTimeout: TimeAmount(options.requestTimeout)),
+            ])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "clusterdns"),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? options.port)) },
             eventLoopGroupProvider: .singleton,

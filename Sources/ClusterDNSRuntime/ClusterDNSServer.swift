@@ -171,10 +171,13 @@ public struct ClusterDNSService: Service {
     }
 
     /// Runs until SIGINT or SIGTERM.
-    /// Caps malloc's arenas first and lets memory trims drop start-up code pages (process-wide
-    /// settings, so here and not in `ClusterDNSServer`).
+    /// Caps malloc's arenas first, lets memory trims drop start-up code pages and raises the
+    /// open-file limit to the hard one (process-wide settings, so here and not in
+    /// `ClusterDNSServer`).
     public static func runUntilSignalled(_ configuration: Configuration, logger: Logger) async throws {
         Memory.limitArenas()
+        let files = FileLimit.raiseToHardLimit()
+        logger.info("open files limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
         Memory.releasesCodePages.store(true, ordering: .relaxed)
         let group = ServiceGroup(
             services: [ClusterDNSService(configuration: configuration, logger: logger)],

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TestSupport
 import Testing
 import ClusterDNSRuntime
@@ -61,5 +64,51 @@ struct CLITests {
             r = try await run(binary, ["apply", "--help"])
             #expect(r.stdout.contains("clusterdns apply -f"))
         }
+    }
+
+    @Test("clusterdns serve raises its open-files limit to the hard limit")
+    func openFilesLimit() async throws {
+        guard let binary = clusterdnsBinary() else {
+            print("skipping: no clusterdns binary (build it, or set CLUSTERDNS_BINARY)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nofile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // A soft limit of 256 below whatever the hard limit is, as a shell's `ulimit -Sn` leaves it.
+        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" serve --listen 127.0.0.1:0 --admin off --manifests \"$1\" --zones \"$1\"",
+                             binary, dir.path]
+        let logFile = dir.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try? log.close()
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        /// (soft, hard) from /proc/PID/limits.
+        func limits() -> (String, String)? {
+            guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count >= 5 ? (String(fields[3]), String(fields[4])) : nil
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        var seen: (String, String)?
+        // Read the limits once the server has logged setting them (before that, the shell may
+        // not have lowered them yet).
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let text = try? String(contentsOf: logFile, encoding: .utf8), text.contains("open files limit") {
+                #expect(text.contains("before=256"), "\(text)")
+                seen = limits()
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let (soft, hard) = try #require(seen)
+        #expect(soft == hard, "soft \(soft), hard \(hard)")
+        #expect(soft != "256" || hard == "256")
     }
 }
