@@ -109,11 +109,17 @@ enum EndpointComputer {
     /// (kubernetes `pkg/controller/endpointslice`, `endpointslice/utils.go` `podToEndpoint`,
     /// `ShouldPodBeInEndpoints`): terminal pods and pods without an IP are left out; terminating
     /// pods stay but are not ready; ready = publishNotReadyAddresses || (Ready && !terminating).
+    /// Only pod IPs of the service's families are endpoints: the controller makes slices only for
+    /// the address types of `getAddressTypesForService` (`endpointslice/reconciler.go`, utils),
+    /// which `KubeService.endpointFamilies` follows; so a dual-stack pod behind an IPv4-only
+    /// service has no IPv6 endpoint (no AAAA, no dashed IPv6 name, no IPv6 PTR).
     /// Equal port lists share one array (`shared` seeds it), as the pods of one workload resolve
     /// the service's ports alike.
     static func fromPods(_ pods: [KubePod], service: KubeService, sharing shared: [EndpointPort]? = nil) -> [Endpoint] {
         var out: [Endpoint] = []
         var shared = shared
+        let families = service.endpointFamilies
+        let allFamilies = families.count == KubeService.IPFamily.allCases.count
         for pod in pods {
             if pod.phase?.isTerminal == true || pod.podIPs.isEmpty { continue }
             let ready = service.publishNotReadyAddresses || (pod.ready && !pod.isTerminating)
@@ -121,7 +127,7 @@ enum EndpointComputer {
             let hostname = pod.subdomain == service.name && pod.namespace == service.namespace ? pod.hostname : nil
             var ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
             if ports == shared { ports = shared! } else { shared = ports }
-            for ip in pod.podIPs {
+            for ip in pod.podIPs where allFamilies || families.contains(KubeService.IPFamily(of: ip)) {
                 out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports))
             }
         }

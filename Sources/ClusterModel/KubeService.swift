@@ -14,6 +14,19 @@ public struct KubeService: Sendable, Hashable, Codable {
         case externalName = "ExternalName"
     }
 
+    /// An IP family (core/v1 `IPFamily`), the entries of `spec.ipFamilies`.
+    public enum IPFamily: String, Sendable, Hashable, Codable, CaseIterable {
+        /// IPv4 (EndpointSlice address type `IPv4`).
+        case ipv4 = "IPv4"
+        /// IPv6 (EndpointSlice address type `IPv6`).
+        case ipv6 = "IPv6"
+
+        /// The family of an address.
+        public init(of address: IPAddress) {
+            switch address { case .v4: self = .ipv4; case .v6: self = .ipv6 }
+        }
+    }
+
     /// One entry of `spec.ports` (core/v1 `ServicePort`); `nodePort` is not kept.
     public struct Port: Sendable, Hashable, Codable {
         /// The port name; required by Kubernetes when a service has more than one port.
@@ -68,7 +81,7 @@ public struct KubeService: Sendable, Hashable, Codable {
 
     /// The service's fields, behind one reference (`Box`): a `ServiceEntry` read for a DNS
     /// answer, or copied into a new entry when an endpoint changes, copies one reference, not
-    /// eleven fields (nine of them references: a retain and a release each).
+    /// thirteen fields (eleven of them references: a retain and a release each).
     struct Fields: Sendable, Hashable {
         let name: String
         let namespace: String
@@ -81,6 +94,8 @@ public struct KubeService: Sendable, Hashable, Codable {
         let publishNotReadyAddresses: Bool
         let externalName: String?
         let clusterAddresses: [IPAddress]
+        let ipFamilies: [IPFamily]
+        let endpointFamilies: Set<IPFamily>
     }
 
     private let fields: Box<Fields>
@@ -108,20 +123,39 @@ public struct KubeService: Sendable, Hashable, Codable {
     /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None`, empty ones and
     /// repeats (each address once, in the given order).
     public var clusterAddresses: [IPAddress] { fields.value.clusterAddresses }
+    /// `spec.ipFamilies`: the service's IP families, in order; empty when not set (a manifest
+    /// written by hand, or an ExternalName service: the apiserver defaults it for the others).
+    public var ipFamilies: [IPFamily] { fields.value.ipFamilies }
+    /// The address families of the endpoints computed from pods: a pod IP of another family is no
+    /// endpoint. As the EndpointSlice controller's `getAddressTypesForService` (kubernetes
+    /// `pkg/controller/endpointslice`): `ipFamilies` when set; else, with a cluster IP, its
+    /// family (here the families of all `clusterAddresses`, as the apiserver would default
+    /// `ipFamilies` from `clusterIPs`); else (headless, or no cluster IP) both families.
+    public var endpointFamilies: Set<IPFamily> { fields.value.endpointFamilies }
 
     /// Builds a service; `clusterIP`/`clusterIPs` strings other than `None` and "" must be IPs
     /// (strings that do not parse are left out of `clusterAddresses`).
     public init(name: String, namespace: String = "default", labels: [String: String] = [:],
                 type: ServiceType = .clusterIP, clusterIP: String? = nil, clusterIPs: [String] = [],
                 ports: [Port] = [], selector: [String: String]? = nil,
-                publishNotReadyAddresses: Bool = false, externalName: String? = nil) {
+                publishNotReadyAddresses: Bool = false, externalName: String? = nil,
+                ipFamilies: [IPFamily] = []) {
         let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
         var seen = Set<IPAddress>()
         let addresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
+        let headless = type != .externalName && (clusterIP == "None" || clusterIPs.first == "None")
+        let families: Set<IPFamily>
+        if !ipFamilies.isEmpty {
+            families = Set(ipFamilies)
+        } else if !headless, !addresses.isEmpty {
+            families = Set(addresses.map(IPFamily.init(of:)))
+        } else {
+            families = Set(IPFamily.allCases)
+        }
         fields = Box(Fields(name: name, namespace: namespace, labels: labels, type: type, clusterIP: clusterIP,
                             clusterIPs: clusterIPs, ports: ports, selector: selector,
                             publishNotReadyAddresses: publishNotReadyAddresses, externalName: externalName,
-                            clusterAddresses: addresses))
+                            clusterAddresses: addresses, ipFamilies: ipFamilies, endpointFamilies: families))
     }
 
     /// True for a headless service (`clusterIP: None`, spec A3).
@@ -150,6 +184,16 @@ public struct KubeService: Sendable, Hashable, Codable {
         for (i, ip) in clusterIPs.enumerated() where ip != "None" && IPAddress(ip) == nil {
             throw (spec ?? top).invalid("clusterIPs", index: i, "\"\(ip)\" is not a valid IP address")
         }
+        var ipFamilies: [IPFamily] = []
+        if let spec, let texts = try spec.optional([String].self, "ipFamilies") {
+            // core/v1 validation: at most one entry per family, each IPv4 or IPv6.
+            guard texts.count <= 2 else { throw spec.invalid("ipFamilies", "may contain at most 2 entries, got \(texts.count)") }
+            for (i, t) in texts.enumerated() {
+                guard let f = IPFamily(rawValue: t) else { throw spec.invalid("ipFamilies", index: i, "\"\(t)\" is not a valid IP family (IPv4, IPv6)") }
+                guard !ipFamilies.contains(f) else { throw spec.invalid("ipFamilies", index: i, "\"\(t)\" is listed twice") }
+                ipFamilies.append(f)
+            }
+        }
         let externalName = try spec?.optional(String.self, "externalName")
         if type == .externalName, let spec {
             // core/v1 validation: a DNS-1123 subdomain once one trailing dot is dropped.
@@ -169,7 +213,7 @@ public struct KubeService: Sendable, Hashable, Codable {
             ports: interner?.intern(ports) ?? ports,
             selector: try spec?.optional([String: String].self, "selector"),
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
-            externalName: externalName)
+            externalName: externalName, ipFamilies: ipFamilies)
     }
 
     /// Encodes as a core/v1 Service object.
@@ -180,6 +224,7 @@ public struct KubeService: Sendable, Hashable, Codable {
         try spec.encode(type, forKey: "type")
         try spec.put(clusterIP, "clusterIP")
         try spec.putNonEmpty(clusterIPs, "clusterIPs")
+        try spec.putNonEmpty(ipFamilies, "ipFamilies")
         try spec.putNonEmpty(ports, "ports")
         try spec.put(selector, "selector")
         if publishNotReadyAddresses { try spec.encode(true, forKey: "publishNotReadyAddresses") }

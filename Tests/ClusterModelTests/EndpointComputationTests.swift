@@ -55,8 +55,70 @@ func entry(_ objects: [KubeObject], _ name: String = "web") -> ServiceEntry? {
     }
 
     @Test func dualStackPodGivesOneEndpointPerIP() {
-        let e = entry([service(), pod("a", ip: "10.0.0.1", extraIPs: ["fd00::1"])])
+        // Headless without ipFamilies: both families (`getAddressTypesForService`).
+        let e = entry([service(clusterIP: "None"), pod("a", ip: "10.0.0.1", extraIPs: ["fd00::1"])])
         #expect(e?.readyEndpoints.map(\.address) == [ip("10.0.0.1"), ip("fd00::1")])
+    }
+
+    /// A Service of default/web selecting app=web, with the given IP fields.
+    func familyService(clusterIP: String?, clusterIPs: [String] = [], ipFamilies: [KubeService.IPFamily] = []) -> KubeObject {
+        .service(KubeService(name: "web", clusterIP: clusterIP, clusterIPs: clusterIPs, ports: [.init(name: "http", port: 80)],
+                             selector: ["app": "web"], ipFamilies: ipFamilies))
+    }
+
+    @Test("endpoints from pods keep only the service's IP families (EndpointSlice controller)")
+    func podIPsFollowServiceFamilies() {
+        let pods = [pod("a", ip: "10.0.0.1", extraIPs: ["fd00::1"]), pod("b", ip: "fd00::2", extraIPs: ["10.0.0.2"]),
+                    pod("c", ip: "10.0.0.3", ready: false, extraIPs: ["fd00::3"]), pod("d", ip: "fd00::4")]
+        let v4 = [ip("10.0.0.1"), ip("10.0.0.2")], v6 = [ip("fd00::1"), ip("fd00::2")]
+        let cases: [(KubeObject, [IPAddress], [IPAddress])] = [
+            // ipFamilies wins, headless or not.
+            (familyService(clusterIP: "None", ipFamilies: [.ipv4]), v4, [ip("10.0.0.3")]),
+            (familyService(clusterIP: "None", ipFamilies: [.ipv6]), v6 + [ip("fd00::4")], [ip("fd00::3")]),
+            (familyService(clusterIP: "None", ipFamilies: [.ipv6, .ipv4]), v4 + v6 + [ip("fd00::4")], [ip("10.0.0.3"), ip("fd00::3")]),
+            (familyService(clusterIP: "10.96.0.1", ipFamilies: [.ipv6]), v6 + [ip("fd00::4")], [ip("fd00::3")]),
+            // Else the cluster IPs' families.
+            (familyService(clusterIP: "10.96.0.1"), v4, [ip("10.0.0.3")]),
+            (familyService(clusterIP: "fd00::a"), v6 + [ip("fd00::4")], [ip("fd00::3")]),
+            (familyService(clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::a"]), v4 + v6 + [ip("fd00::4")], [ip("10.0.0.3"), ip("fd00::3")]),
+            // Else (headless, or no cluster IP) both.
+            (familyService(clusterIP: "None"), v4 + v6 + [ip("fd00::4")], [ip("10.0.0.3"), ip("fd00::3")]),
+            (familyService(clusterIP: nil), v4 + v6 + [ip("fd00::4")], [ip("10.0.0.3"), ip("fd00::3")]),
+        ]
+        for (svc, ready, notReady) in cases {
+            let e = entry([svc] + pods)
+            #expect(e?.readyEndpoints.map(\.address) == ready, "\(svc)")
+            #expect(e?.notReadyEndpoints.map(\.address) == notReady, "\(svc)")
+            // The same through the incremental path: the pods arrive after the service.
+            let store = ClusterStore()
+            store.apply([.upsert(svc)])
+            store.apply(pods.map { .upsert($0) })
+            let incremental = store.snapshot.service(namespace: "default", name: "web")
+            #expect(incremental?.readyEndpoints.map(\.address) == ready, "\(svc)")
+            #expect(incremental?.notReadyEndpoints.map(\.address) == notReady, "\(svc)")
+        }
+    }
+
+    @Test func endpointFamiliesRule() {
+        func families(_ o: KubeObject) -> Set<KubeService.IPFamily>? {
+            if case .service(let s) = o { return s.endpointFamilies }
+            return nil
+        }
+        #expect(families(familyService(clusterIP: "None", ipFamilies: [.ipv4])) == [.ipv4])
+        #expect(families(familyService(clusterIP: "10.96.0.1")) == [.ipv4])
+        #expect(families(familyService(clusterIP: "fd00::a", clusterIPs: ["fd00::a"])) == [.ipv6])
+        #expect(families(familyService(clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::a"])) == [.ipv4, .ipv6])
+        #expect(families(familyService(clusterIP: "None")) == [.ipv4, .ipv6])
+        #expect(families(familyService(clusterIP: "")) == [.ipv4, .ipv6])
+    }
+
+    @Test("EndpointSlices are taken as they are, whatever the service's families")
+    func slicesAreNotFiltered() {
+        let slice = KubeEndpointSlice(name: "web-v6", labels: [KubeEndpointSlice.serviceNameLabel: "web"], addressType: .ipv6,
+                                      endpoints: [.init(addresses: [ip("fd00::9")])], ports: [EndpointPort(name: "http", port: 80)])
+        let e = entry([familyService(clusterIP: "None", ipFamilies: [.ipv4]), .endpointSlice(slice), pod("a", ip: "10.0.0.1")])
+        #expect(e?.source == .endpointSlices)
+        #expect(e?.readyEndpoints.map(\.address) == [ip("fd00::9")])
     }
 
     @Test func hostnameOnlyWhenSubdomainMatches() {

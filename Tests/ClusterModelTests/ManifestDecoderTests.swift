@@ -130,6 +130,27 @@ import Testing
         #expect(one?["spec"] != nil)
     }
 
+    @Test("spec.ipFamilies is decoded, encoded back and survives a round trip")
+    func ipFamiliesRoundTrip() throws {
+        let yaml = "kind: Service\nmetadata: {name: a, namespace: n}\nspec: {clusterIP: None, ipFamilies: [IPv6, IPv4], selector: {app: a}}"
+        let c = try ManifestDecoder.decode(yaml, source: "f.yaml")
+        guard case .service(let s)? = c.objects.first else { Issue.record("no service"); return }
+        #expect(s.ipFamilies == [.ipv6, .ipv4])
+        #expect(s.endpointFamilies == [.ipv4, .ipv6])
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c.objects[0])) as? [String: Any]
+        #expect((json?["spec"] as? [String: Any])?["ipFamilies"] as? [String] == ["IPv6", "IPv4"])
+        let again = try ManifestDecoder.decode(try JSONEncoder().encode(c.objects), source: "again")
+        #expect(again.objects == c.objects)
+        guard case .service(let s2)? = again.objects.first else { Issue.record("no service"); return }
+        #expect(s2.ipFamilies == [.ipv6, .ipv4])
+        // Absent: empty, and not encoded.
+        let plain = try ManifestDecoder.decode("kind: Service\nmetadata: {name: b}\nspec: {clusterIP: 10.96.0.1}", source: "g.yaml")
+        guard case .service(let p)? = plain.objects.first else { Issue.record("no service"); return }
+        #expect(p.ipFamilies.isEmpty && p.endpointFamilies == [.ipv4])
+        let pjson = try JSONSerialization.jsonObject(with: JSONEncoder().encode(plain.objects[0])) as? [String: Any]
+        #expect((pjson?["spec"] as? [String: Any])?["ipFamilies"] == nil)
+    }
+
     static let errorCases: [(String, String)] = [
         ("""
         kind: Service
@@ -161,6 +182,14 @@ import Testing
         ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: eighty}]}", "f.yaml:0:spec.ports[0].port: expected an integer"),
         ("kind: Service\nmetadata: {name: a}\nspec: {type: Magic}", "f.yaml:0:spec.type: \"Magic\" is not a valid service type"),
         ("metadata: {name: a}", "f.yaml:0:kind: is required"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv7]}",
+         "f.yaml:0:spec.ipFamilies[0]: \"IPv7\" is not a valid IP family (IPv4, IPv6)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, ipv6]}",
+         "f.yaml:0:spec.ipFamilies[1]: \"ipv6\" is not a valid IP family (IPv4, IPv6)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv6, IPv6]}",
+         "f.yaml:0:spec.ipFamilies[1]: \"IPv6\" is listed twice"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, IPv6, IPv4]}",
+         "f.yaml:0:spec.ipFamilies: may contain at most 2 entries, got 3"),
     ]
 
     @Test(arguments: errorCases) func errors(input: String, expected: String) {
