@@ -49,11 +49,16 @@ public final class ManifestSource: Sendable {
     /// volume, so each of its files is read once, through its visible link. A configured path
     /// that does not exist contributes nothing.
     func files() -> (files: [String], unreadable: [(path: String, reason: String)]) {
+        Self.files(under: paths)
+    }
+
+    /// `files()` for any paths: what `serve` reads, for `check` and `explain` to read the same.
+    public static func files(under paths: [String]) -> (files: [String], unreadable: [(path: String, reason: String)]) {
         var out: [String] = [], unreadable: [(path: String, reason: String)] = []
         for path in paths {
             var info = stat()
             guard stat(path, &info) == 0 else {
-                if errno != ENOENT && errno != ENOTDIR { unreadable.append((path, Self.reason())) }
+                if errno != ENOENT && errno != ENOTDIR { unreadable.append((path, reason())) }
                 continue
             }
             if info.st_mode & S_IFMT == S_IFDIR {
@@ -69,7 +74,7 @@ public final class ManifestSource: Sendable {
     /// Adds the manifest files under directory `dir` (whose `stat` is `info`) to `out`, and what
     /// could not be read to `unreadable`; each directory once (`visited`: device and inode), so
     /// a link loop ends.
-    private func walk(_ dir: String, _ info: stat, into out: inout [String], unreadable: inout [(path: String, reason: String)],
+    private static func walk(_ dir: String, _ info: stat, into out: inout [String], unreadable: inout [(path: String, reason: String)],
                       visited: inout Set<[UInt]>) {
         guard visited.insert([UInt(info.st_dev), UInt(info.st_ino)]).inserted else { return }
         guard let handle = opendir(dir) else {

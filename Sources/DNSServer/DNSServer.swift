@@ -25,8 +25,10 @@ public final class DNSServer: Sendable {
         var channels: [any Channel] = []
         var listeners: [UDPListener] = []
         var bound: [(String, Int)] = []
+        var binding = ("", 0)
         do {
             for (host, port) in configuration.listen {
+                binding = (host, port)
                 var attempt = 0
                 while true {
                     let tcp = try await bindTCP(host: host, port: port, configuration: configuration,
@@ -50,7 +52,7 @@ public final class DNSServer: Sendable {
         } catch {
             for c in channels { try? await c.close() }
             for l in listeners { await l.stop() }
-            throw error
+            throw DNSServerError.cannotBind(host: binding.0, port: binding.1, "\(error)")
         }
         // One UDP socket per address, read by one thread per event loop (per core). Not one socket
         // per thread (SO_REUSEPORT): the kernel hashes each client to one of those sockets, so a
@@ -105,5 +107,20 @@ public final class DNSServer: Sendable {
     public func stop() async {
         for c in channels { try? await c.close() }
         for l in udpListeners { await l.stop() }
+    }
+}
+
+/// Why the DNS listeners did not start.
+public enum DNSServerError: Error, CustomStringConvertible {
+    /// A listen address could not be bound (in use, not local, no permission), with the
+    /// system's reason.
+    case cannotBind(host: String, port: Int, String)
+
+    /// `cannot listen for DNS on HOST:PORT: reason`.
+    public var description: String {
+        switch self {
+        case .cannotBind(let host, let port, let reason):
+            "cannot listen for DNS on \(host.contains(":") ? "[\(host)]" : host):\(port): \(reason)"
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ClusterDNS
 import ClusterModel
+import ClusterDNSRuntime
 import DNSModel
 
 /// `clusterdns check`: validate manifests without serving.
@@ -35,9 +36,14 @@ struct Check: ParsableCommand {
     func run() throws {
         let store = ClusterStore()
         var problems = 0
-        var files = 0
-        for file in ManifestFiles.list(paths) {
-            files += 1
+        var count = 0
+        // The files `serve` would read (links followed, hidden entries skipped).
+        let (files, unreadable) = ManifestSource.files(under: paths)
+        for (path, reason) in unreadable {
+            print("\(path):0:: \(reason)"); problems += 1
+        }
+        for file in files {
+            count += 1
             guard let data = FileManager.default.contents(atPath: file) else {
                 print("\(file):0:: cannot read file"); problems += 1; continue
             }
@@ -53,26 +59,7 @@ struct Check: ParsableCommand {
             print("warning: \(warning)")
         }
         let snapshot = store.snapshot
-        FileHandle.standardError.write(Data("\(files) files, \(ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)) objects, \(problems) problems\n".utf8))
+        FileHandle.standardError.write(Data("\(count) files, \(ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)) objects, \(problems) problems\n".utf8))
         if problems > 0 { throw ExitCode(1) }
-    }
-}
-
-/// Manifest files under paths: files as given, directories searched for .yaml/.yml/.json.
-enum ManifestFiles {
-    static func list(_ paths: [String]) -> [String] {
-        var out: [String] = []
-        let fm = FileManager.default
-        for path in paths {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            guard isDir.boolValue else { out.append(path); continue }
-            let walker = fm.enumerator(atPath: path)
-            while let rel = walker?.nextObject() as? String {
-                let ext = (rel as NSString).pathExtension.lowercased()
-                if ["yaml", "yml", "json"].contains(ext) { out.append((path as NSString).appendingPathComponent(rel)) }
-            }
-        }
-        return out.sorted()
     }
 }

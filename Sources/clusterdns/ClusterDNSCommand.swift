@@ -33,9 +33,17 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             }
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            FileHandle.standardError.write(Data(("clusterdns: " + message + "\n").utf8))
+            // `ExitCode(1)` (check found problems, already printed) carries no message.
+            if !message.isEmpty { FileHandle.standardError.write(Data(("clusterdns: " + message + "\n").utf8)) }
             if code == .validationFailure || error is ValidationError { Foundation.exit(2) }
             Foundation.exit(code.rawValue == 64 ? 2 : 1)
         }
     }
+}
+
+/// A command that ran and failed (a manifest it cannot use, a server that refused): its message
+/// on one line, exit status 1, no usage text (exit status 2 and usage are for bad flags).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -3,6 +3,7 @@ import Foundation
 import DNSModel
 import ClusterDNS
 import ClusterModel
+import ClusterDNSRuntime
 import ClusterDNSAdmin
 
 /// `clusterdns explain`: why a name answers the way it does.
@@ -34,6 +35,9 @@ struct Explain: ParsableCommand {
         guard DomainName(name) != nil else { throw ValidationError("\(name): not a domain name") }
         guard RecordType(type) != nil else { throw ValidationError("\(type): unknown record type") }
         if server == nil, manifests.isEmpty { throw ValidationError("give --manifests PATH or --server URL") }
+        for m in manifests where !FileManager.default.fileExists(atPath: m) {
+            throw ValidationError("--manifests \(m): no such file or directory")
+        }
     }
 
     func run() throws {
@@ -44,7 +48,7 @@ struct Explain: ParsableCommand {
                 key + "=" + (value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? value)
             }.joined(separator: "&")
             let response = try client.request("GET", "/v1/explain?" + query)
-            guard response.status == 200 else { throw ValidationError("server answered \(response.status): \(response.text)") }
+            guard response.status == 200 else { throw CommandFailure("server answered \(response.status): \(response.text)") }
             let body = Data(response.body)
             if json { print(String(decoding: body, as: UTF8.self)); return }
             let e = try JSONDecoder().decode(Explanation.self, from: body)
@@ -52,12 +56,14 @@ struct Explain: ParsableCommand {
             return
         }
         let store = ClusterStore()
-        for file in ManifestFiles.list(manifests) {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("\(file): cannot read file") }
+        let (files, unreadable) = ManifestSource.files(under: manifests)
+        if let (path, reason) = unreadable.first { throw CommandFailure("\(path): \(reason)") }
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("\(file): cannot read file") }
             do {
                 store.replace(source: file, with: try ManifestDecoder.decode(data, source: file).objects)
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         }
         let authority = Authority(cluster: ClusterZone(apex: DomainName(domain)!.lowercased()))

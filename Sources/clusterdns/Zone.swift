@@ -27,6 +27,7 @@ struct Zone: ParsableCommand {
 
     func validate() throws {
         guard DomainName(domain) != nil else { throw ValidationError("--domain \(domain): not a domain name") }
+        guard ttl <= 3600 else { throw ValidationError("--ttl \(ttl): must be between 0 and 3600") }
         for m in manifests where !FileManager.default.fileExists(atPath: m) {
             throw ValidationError("--manifests \(m): no such file or directory")
         }
@@ -38,8 +39,8 @@ struct Zone: ParsableCommand {
         let store = ClusterStore()
         let source = ManifestSource(paths: manifests, store: store, logger: logger)
         source.scan()
-        if let (file, message) = source.currentErrors.first {
-            throw ValidationError("\(file): \(message)")
+        if let (_, message) = source.currentErrors.sorted(by: { $0.key < $1.key }).first {
+            throw CommandFailure(message)                // the message names the file
         }
         // The serial starts from the export time (as `serve` starts from its start time), so a
         // later export of the same cluster never carries a lower serial.

@@ -111,4 +111,39 @@ struct CLITests {
         #expect(soft == hard, "soft \(soft), hard \(hard)")
         #expect(soft != "256" || hard == "256")
     }
+
+    @Test("failures of zone, check, explain and serve: one line naming the file or address; status 2 only for bad flags")
+    func failureMessages() async throws {
+        guard let binary = clusterdnsBinary() else {
+            print("skipping: no clusterdns binary (build it, or set CLUSTERDNS_BINARY)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-fail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let broken = dir.appendingPathComponent("broken.yaml")
+        try "apiVersion: v1\nkind: Service\nmetadata: {name: s1, namespace: ns1\n".write(to: broken, atomically: true, encoding: .utf8)
+        func lines(_ text: String) -> [Substring] { text.split(separator: "\n") }
+
+        var r = try await run(binary, ["zone", "--manifests", dir.path])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(lines(r.stderr).count == 1 && r.stderr.hasPrefix("clusterdns: \(broken.path):0: YAML syntax error"), "\(r.stderr)")
+        r = try await run(binary, ["explain", "s1.ns1.svc.cluster.local", "--manifests", dir.path])
+        #expect(r.status == 1 && lines(r.stderr).count == 1 && !r.stderr.contains("Usage"), "\(r.stderr)")
+        r = try await run(binary, ["check", dir.path])
+        #expect(r.status == 1)
+        #expect(!r.stderr.contains("clusterdns: \n") && r.stderr.hasSuffix("1 files, 0 objects, 1 problems\n"), "\(r.stderr)")
+        // Bad flags: status 2 with usage.
+        r = try await run(binary, ["zone", "--manifests", dir.path, "--ttl", "99999"])
+        #expect(r.status == 2 && r.stderr.contains("--ttl 99999: must be between 0 and 3600"), "\(r.stderr)")
+        r = try await run(binary, ["explain", "web.default.svc.cluster.local", "--manifests", dir.path + "-typo"])
+        #expect(r.status == 2 && r.stderr.contains("no such file or directory"), "\(r.stderr)")
+        // A DNS address in use is named.
+        try await withAdminServer { server, _ in
+            let taken = try await run(binary, ["serve", "--listen", "127.0.0.1:\(server.port)", "--admin", "off", "--manifests", dir.path,
+                                               "--log-level", "error"])
+            #expect(taken.status == 1)
+            #expect(taken.stderr.contains("cannot listen for DNS on 127.0.0.1:\(server.port)"), "\(taken.stderr)")
+        }
+    }
 }
