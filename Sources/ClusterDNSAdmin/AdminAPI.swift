@@ -46,6 +46,13 @@ public final class AdminAPI: Sendable {
         }
         if isWrite, options.readOnly { return .status(.readOnly) }
         do {
+            // `?dryRun=All` (Kubernetes API conventions): validate and answer as the write would,
+            // without storing anything; any other value is refused, as the API server does.
+            let dryRunValues = Self.queryParameterValues(request.query, "dryRun")
+            if let bad = dryRunValues.first(where: { $0 != "All" }) {
+                throw KubeStatus.badRequest("dryRun: unsupported value \"\(bad)\" (the only value is All)")
+            }
+            let dryRun = isWrite && !dryRunValues.isEmpty
             switch route {
             case .healthz:
                 return .text(200, "ok\n")
@@ -68,16 +75,16 @@ public final class AdminAPI: Sendable {
                 guard let object = store.snapshot.object(key) else { throw Self.missing(key) }
                 return AdminResponse(status: 200, body: try Self.encode(object))
             case .object(let kind, let namespace, let name) where method == "DELETE":
-                return try delete(ObjectKey(kind: kind, namespace: namespace, name: name), received: received)
+                return try delete(ObjectKey(kind: kind, namespace: namespace, name: name), received: received, dryRun: dryRun)
             case .object(let kind, let namespace, let name):
                 let objects = try await decodeBody(request)
-                return try put(objects, kind: kind, namespace: namespace, name: name, create: false, received: received)
+                return try put(objects, kind: kind, namespace: namespace, name: name, create: false, received: received, dryRun: dryRun)
             case .collection(let kind, let namespace):
                 let objects = try await decodeBody(request)
-                return try put(objects, kind: kind, namespace: namespace ?? "", name: nil, create: true, received: received)
+                return try put(objects, kind: kind, namespace: namespace ?? "", name: nil, create: true, received: received, dryRun: dryRun)
             case .apply:
                 let objects = try await decodeBody(request)
-                return try apply(objects, received: received)
+                return try apply(objects, received: received, dryRun: dryRun)
             }
         } catch let status as KubeStatus {
             return .status(status)
@@ -105,7 +112,7 @@ public final class AdminAPI: Sendable {
     // MARK: Writes
 
     func put(_ decoded: DecodedBody, kind: ObjectKind, namespace: String, name: String?, create: Bool,
-             received: ContinuousClock.Instant) throws -> AdminResponse {
+             received: ContinuousClock.Instant, dryRun: Bool = false) throws -> AdminResponse {
         let contents = decoded.contents
         guard contents.objects.count + contents.skippedKinds.count == 1 else {
             throw KubeStatus.badRequest("the body must hold exactly one \(kind.kindName), found \(contents.objects.count + contents.skippedKinds.count) objects")
@@ -131,20 +138,21 @@ public final class AdminAPI: Sendable {
         let (existed, snapshot) = writeLock.withLock { _ -> (Bool, ClusterSnapshot?) in
             let existed = store.snapshot.object(key) != nil
             if create, existed { return (true, nil) }
-            return (existed, store.apply([.upsert(object)]))
+            return (existed, dryRun ? store.snapshot : store.apply([.upsert(object)]))
         }
         guard let snapshot else {
             throw KubeStatus(code: 409, reason: "AlreadyExists", message: "\(kind.resource) \"\(key.name)\" already exists",
                              details: .init(name: key.name, kind: kind.resource))
         }
+        if dryRun { return AdminResponse(status: existed ? 200 : 201, body: try Self.encode(object)) }
         metrics?.recordProgramming(ContinuousClock.now - received)
         return AdminResponse(status: existed ? 200 : 201, body: try Self.encode(snapshot.object(key) ?? object))
     }
 
-    func delete(_ key: ObjectKey, received: ContinuousClock.Instant) throws -> AdminResponse {
+    func delete(_ key: ObjectKey, received: ContinuousClock.Instant, dryRun: Bool = false) throws -> AdminResponse {
         let deleted = writeLock.withLock { _ -> KubeObject? in
             guard let existing = store.snapshot.object(key) else { return nil }
-            store.apply([.delete(key)])
+            if !dryRun { store.apply([.delete(key)]) }
             return existing
         }
         guard let deleted else { throw Self.missing(key) }
@@ -163,7 +171,7 @@ public final class AdminAPI: Sendable {
         var skipped: [String]
     }
 
-    func apply(_ decoded: DecodedBody, received: ContinuousClock.Instant) throws -> AdminResponse {
+    func apply(_ decoded: DecodedBody, received: ContinuousClock.Instant, dryRun: Bool = false) throws -> AdminResponse {
         let contents = decoded.contents
         guard !contents.objects.isEmpty else {
             let skipped = contents.skippedKinds.isEmpty ? "" : " (skipped: \(contents.skippedKinds.joined(separator: ", ")))"
@@ -180,7 +188,7 @@ public final class AdminAPI: Sendable {
                 items.append(.init(kind: object.kind.kindName, namespace: object.kind.isNamespaced ? object.namespace : nil,
                                    name: object.key.name, action: action))
             }
-            return (items, store.apply(contents.objects.map { .upsert($0) }))
+            return (items, dryRun ? before : store.apply(contents.objects.map { .upsert($0) }))
         }
         metrics?.recordProgramming(ContinuousClock.now - received)
         let result = ApplyResult(metadata: .init(resourceVersion: "\(snapshot.generation)"), items: items,

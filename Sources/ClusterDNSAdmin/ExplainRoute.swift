@@ -47,15 +47,24 @@ extension AdminAPI {
     /// Decodes `a=b&c=d` (`+` is a space; percent-decoded); the first of repeated keys wins.
     static func queryParameters(_ query: String?) -> [String: String] {
         var out: [String: String] = [:]
-        for pair in (query ?? "").split(separator: "&") {
+        for (key, value) in queryPairs(query) where out[key] == nil { out[key] = value }
+        return out
+    }
+
+    /// Every value given for `name` in a query string, in order (a parameter may repeat).
+    static func queryParameterValues(_ query: String?, _ name: String) -> [String] {
+        queryPairs(query).filter { $0.key == name }.map(\.value)
+    }
+
+    /// The decoded `key=value` pairs of a query string (`+` is a space, then percent-decoding).
+    static func queryPairs(_ query: String?) -> [(key: String, value: String)] {
+        (query ?? "").split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) -> String {
                 let spaced = s.replacingOccurrences(of: "+", with: " ")
                 return spaced.removingPercentEncoding ?? spaced
             }
-            let key = decode(parts[0])
-            if out[key] == nil { out[key] = parts.count > 1 ? decode(parts[1]) : "" }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
-        return out
     }
 }

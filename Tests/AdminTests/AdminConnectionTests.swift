@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import ClusterDNSAdmin
 #if canImport(Glibc)
 import Glibc
@@ -9,13 +10,8 @@ import Glibc
 /// request, and `Expect: 100-continue` answered.
 @Suite("Admin connections", .serialized)
 struct AdminConnectionTests {
-    /// Runs blocking socket calls on a thread of their own: the admin server answers from Swift
-    /// concurrency's pool, which a blocked test task would starve.
-    func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
+    // Blocking socket calls run through `offPool` (TestSupport): the admin server answers from
+    // Swift concurrency's pool, which a blocked test task would starve.
 
     /// A blocking TCP connection to 127.0.0.1 with a receive timeout.
     final class RawConnection {

@@ -30,6 +30,31 @@ struct ObjectAPITests {
         }
     }
 
+    @Test("?dryRun=All answers as the write would and stores nothing; other values are refused")
+    func dryRun() async throws {
+        try await withAdminServer { server, admin async throws in
+            let generation = server.store.generation
+            var r = try await admin.put(podPath + "?dryRun=All", podYAML("web", ip: "10.1.0.1"))
+            #expect(r.status == 201, "\(r.text)")
+            #expect(r.json["kind"] as? String == "Pod")
+            #expect(server.store.snapshot.pods.count == 0)
+            r = try await admin.apply(podYAML("web", ip: "10.1.0.1") + "---\n" + serviceYAML("web", clusterIP: "10.0.0.9"), type: nil)
+            #expect(r.status == 200)
+            let applied = server.store.generation
+            #expect(applied > generation)
+            r = try await admin.request("POST", "/apply?dryRun=All", podYAML("web", ip: "10.1.0.2"))
+            #expect(r.status == 200 && r.text.contains("configured"), "\(r.text)")
+            r = try await admin.delete(podPath + "?dryRun=All")
+            #expect(r.status == 200)
+            r = try await admin.put(podPath + "?dryRun=Everything", podYAML("web", ip: "10.1.0.3"))
+            expectStatus(r, 400, "BadRequest", mentions: "dryRun")
+            #expect(server.store.generation == applied)       // nothing stored since the real apply
+            #expect(try query(server.port, "web.default.svc.cluster.local").addresses == ["10.0.0.9"])
+            let pod = try #require(server.store.snapshot.pods.values.first)
+            #expect(pod.podIPs.map(\.description) == ["10.1.0.1"])
+        }
+    }
+
     @Test("every kind at its path, JSON and YAML bodies, Namespace objects")
     func kinds() async throws {
         try await withAdminServer { server, admin async throws in
