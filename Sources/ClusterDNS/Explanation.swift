@@ -161,9 +161,8 @@ extension Authority {
         if s.selector == nil || s.selector?.isEmpty == true { return "the service has no selector, so no pods are selected" }
         if !selected { return "labels \(selectorText(pod.labels)) do not match the selector \(selectorText(s.selector))" }
         if pod.podIPs.isEmpty { return "no IP yet (status.podIP empty)" }
-        let families = s.endpointFamilies
-        if !pod.podIPs.contains(where: { families.contains(KubeService.IPFamily(of: $0)) }) {
-            let names = KubeService.IPFamily.allCases.filter(families.contains).map(\.rawValue).joined(separator: ", ")
+        if !pod.podIPs.contains(where: s.admitsEndpoint) {
+            let names = KubeService.IPFamily.allCases.filter(s.endpointFamilies.contains).map(\.rawValue).joined(separator: ", ")
             return "no IP of the service's IP families (\(names))"
         }
         if pod.phase == .succeeded || pod.phase == .failed { return "phase \(pod.phase?.rawValue ?? "")" }

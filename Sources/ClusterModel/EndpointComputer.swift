@@ -118,8 +118,6 @@ enum EndpointComputer {
     static func fromPods(_ pods: [KubePod], service: KubeService, sharing shared: [EndpointPort]? = nil) -> [Endpoint] {
         var out: [Endpoint] = []
         var shared = shared
-        let families = service.endpointFamilies
-        let allFamilies = families.count == KubeService.IPFamily.allCases.count
         for pod in pods {
             if pod.phase?.isTerminal == true || pod.podIPs.isEmpty { continue }
             let ready = service.publishNotReadyAddresses || (pod.ready && !pod.isTerminating)
@@ -127,7 +125,7 @@ enum EndpointComputer {
             let hostname = pod.subdomain == service.name && pod.namespace == service.namespace ? pod.hostname : nil
             var ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
             if ports == shared { ports = shared! } else { shared = ports }
-            for ip in pod.podIPs where allFamilies || families.contains(KubeService.IPFamily(of: ip)) {
+            for ip in pod.podIPs where service.admitsEndpoint(ip) {
                 out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports))
             }
         }

@@ -25,6 +25,9 @@ public struct KubeService: Sendable, Hashable, Codable {
         public init(of address: IPAddress) {
             switch address { case .v4: self = .ipv4; case .v6: self = .ipv6 }
         }
+
+        /// The family's bit in `Fields.endpointFamilyBits`.
+        var bit: UInt8 { self == .ipv4 ? 1 : 2 }
     }
 
     /// One entry of `spec.ports` (core/v1 `ServicePort`); `nodePort` is not kept.
@@ -95,7 +98,9 @@ public struct KubeService: Sendable, Hashable, Codable {
         let externalName: String?
         let clusterAddresses: [IPAddress]
         let ipFamilies: [IPFamily]
-        let endpointFamilies: Set<IPFamily>
+        /// `endpointFamilies` as bits (1: IPv4, 2: IPv6), so that checking a pod IP on every pod
+        /// change reads a byte, and a Service holds no set.
+        let endpointFamilyBits: UInt8
     }
 
     private let fields: Box<Fields>
@@ -131,7 +136,12 @@ public struct KubeService: Sendable, Hashable, Codable {
     /// `pkg/controller/endpointslice`): `ipFamilies` when set; else, with a cluster IP, its
     /// family (here the families of all `clusterAddresses`, as the apiserver would default
     /// `ipFamilies` from `clusterIPs`); else (headless, or no cluster IP) both families.
-    public var endpointFamilies: Set<IPFamily> { fields.value.endpointFamilies }
+    public var endpointFamilies: Set<IPFamily> { Set(IPFamily.allCases.filter { fields.value.endpointFamilyBits & $0.bit != 0 }) }
+
+    /// Whether an address of `address`'s family can be an endpoint (`endpointFamilies`).
+    public func admitsEndpoint(_ address: IPAddress) -> Bool {
+        fields.value.endpointFamilyBits & IPFamily(of: address).bit != 0
+    }
 
     /// Builds a service; `clusterIP`/`clusterIPs` strings other than `None` and "" must be IPs
     /// (strings that do not parse are left out of `clusterAddresses`).
@@ -144,18 +154,19 @@ public struct KubeService: Sendable, Hashable, Codable {
         var seen = Set<IPAddress>()
         let addresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
         let headless = type != .externalName && (clusterIP == "None" || clusterIPs.first == "None")
-        let families: Set<IPFamily>
+        let chosen: [IPFamily]
         if !ipFamilies.isEmpty {
-            families = Set(ipFamilies)
+            chosen = ipFamilies
         } else if !headless, !addresses.isEmpty {
-            families = Set(addresses.map(IPFamily.init(of:)))
+            chosen = addresses.map(IPFamily.init(of:))
         } else {
-            families = Set(IPFamily.allCases)
+            chosen = IPFamily.allCases
         }
+        let families = chosen.reduce(UInt8(0)) { $0 | $1.bit }
         fields = Box(Fields(name: name, namespace: namespace, labels: labels, type: type, clusterIP: clusterIP,
                             clusterIPs: clusterIPs, ports: ports, selector: selector,
                             publishNotReadyAddresses: publishNotReadyAddresses, externalName: externalName,
-                            clusterAddresses: addresses, ipFamilies: ipFamilies, endpointFamilies: families))
+                            clusterAddresses: addresses, ipFamilies: ipFamilies, endpointFamilyBits: families))
     }
 
     /// True for a headless service (`clusterIP: None`, spec A3).
