@@ -51,8 +51,14 @@ public enum ManifestDecoder {
             let doc = try decoder.decode(ManifestDocument.self, from: data)
             return ManifestContents(objects: doc.objects, skippedKinds: doc.skipped)
         } catch let error as DecodingError {
-            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty, let underlying = ctx.underlyingError {
-                throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(underlying))")
+            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty {
+                // The decoder says only "not valid JSON": say where.
+                if let at = JSONSyntax.firstError(in: bytes) {
+                    throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON at \(at)")
+                }
+                if let underlying = ctx.underlyingError {
+                    throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(underlying))")
+                }
             }
             throw ManifestError(source: source, document: 0, decoding: error)
         } catch {

@@ -235,6 +235,27 @@ import Testing
         #expect(throws: ManifestError.self) { try ManifestDecoder.decode("[1, 2]", source: "x.json") }
     }
 
+    // Only texts Foundation's decoder refuses (it accepts some that RFC 8259 does not, such as
+    // trailing commas, `01` or `"\q"`, and those are then judged by their fields).
+    @Test("a JSON syntax error names its line and column", arguments: [
+        ("{\"kind\": \"Service\"\n \"metadata\": {\"name\": \"a\"}}", "line 2, column 2: unexpected '\"'"),
+        ("{\"kind\": \"Service\",\n \"metadata\": {\"name\": \"a\"},, }", "line 2, column 28: unexpected ','"),
+        ("{\"kind\": \"Serv", "line 1, column 15: unterminated string"),
+        ("{\"kind\": ", "line 1, column 10: unexpected end of input"),
+        ("{\"kind\": tru}", "line 1, column 13: unexpected '}'"),
+        ("{\"a\": 1} {", "line 1, column 10: unexpected text after the JSON value"),
+        // What that decoder lets pass is passed over, so the position is where it stopped.
+        ("{\"a\": [1, 2,], \"b\": 01, \"c\": \"\\q\", \"d\": tru}", "line 1, column 44: unexpected '}'"),
+    ])
+    func jsonErrorPosition(text: String, expected: String) {
+        do {
+            _ = try ManifestDecoder.decode(text, source: "x.json")
+            Issue.record("no error for \(text)")
+        } catch {
+            #expect(error.description.contains("invalid JSON at \(expected)"), "\(error.description)")
+        }
+    }
+
     @Test func emptyInputsGiveNothing() throws {
         #expect(try ManifestDecoder.decode("", source: "e").objects.isEmpty)
         #expect(try ManifestDecoder.decode("---\n# only a comment\n---\n", source: "e").objects.isEmpty)
