@@ -14,7 +14,8 @@ struct Check: ParsableCommand {
         Warnings (a pod whose subdomain names no headless service, a selector that matches nothing,
         a named targetPort no selected pod defines, a hostname used twice in one service, an
         ExternalName whose CNAME chain stays in the cluster domain and loops or ends at a missing
-        name) are printed as warning: lines and do not change the exit status.
+        name, an object defined in two files) are printed as warning: lines and do not change the
+        exit status.
 
         Example:
           clusterdns check examples/ deploy/
@@ -37,6 +38,8 @@ struct Check: ParsableCommand {
         let store = ClusterStore()
         var problems = 0
         var count = 0
+        var definedIn: [ObjectKey: String] = [:]
+        var duplicates: [String] = []
         // The files `serve` would read (links followed, hidden entries skipped).
         let (files, unreadable) = ManifestSource.files(under: paths)
         for (path, reason) in unreadable {
@@ -49,6 +52,14 @@ struct Check: ParsableCommand {
             }
             do {
                 let contents = try ManifestDecoder.decode(data, source: file)
+                // An object in two files: the file read last wins, and removing that file removes
+                // the object (it was its last writer) although the other still has it.
+                for object in contents.objects {
+                    if let first = definedIn[object.key], first != file {
+                        duplicates.append("warning: \(object.kind.resource)/\(object.namespace)/\(object.key.name) is defined in \(first) and \(file): the file read last wins, and removing that file removes the object although the other still defines it")
+                    }
+                    definedIn[object.key] = file
+                }
                 store.replace(source: file, with: contents.objects)
             } catch {
                 print("\(error)")
@@ -58,6 +69,7 @@ struct Check: ParsableCommand {
         for warning in ClusterLint.warnings(in: store.snapshot, domain: DomainName(domain)!.lowercased()) {
             print("warning: \(warning)")
         }
+        for line in duplicates { print(line) }
         let snapshot = store.snapshot
         FileHandle.standardError.write(Data("\(count) files, \(ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)) objects, \(problems) problems\n".utf8))
         if problems > 0 { throw ExitCode(1) }

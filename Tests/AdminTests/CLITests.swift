@@ -132,7 +132,17 @@ struct CLITests {
         #expect(r.status == 1 && lines(r.stderr).count == 1 && !r.stderr.contains("Usage"), "\(r.stderr)")
         r = try await run(binary, ["check", dir.path])
         #expect(r.status == 1)
+        #expect(r.stdout.contains("broken.yaml:0: YAML syntax error"), "\(r.stdout)")
         #expect(!r.stderr.contains("clusterdns: \n") && r.stderr.hasSuffix("1 files, 0 objects, 1 problems\n"), "\(r.stderr)")
+        // An object in two files is a warning, not a problem.
+        let twice = dir.appendingPathComponent("twice")
+        try FileManager.default.createDirectory(at: twice, withIntermediateDirectories: true)
+        for name in ["a.yaml", "b.yaml"] {
+            try serviceYAML("dup", clusterIP: "10.0.9.9").write(to: twice.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        r = try await run(binary, ["check", twice.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("warning: services/default/dup is defined in \(twice.path)/a.yaml and \(twice.path)/b.yaml"), "\(r.stdout)")
         // Bad flags: status 2 with usage.
         r = try await run(binary, ["zone", "--manifests", dir.path, "--ttl", "99999"])
         #expect(r.status == 2 && r.stderr.contains("--ttl 99999: must be between 0 and 3600"), "\(r.stderr)")
