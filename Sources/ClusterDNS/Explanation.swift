@@ -151,7 +151,10 @@ extension Authority {
     static func exclusionReason(_ pod: KubePod, service s: KubeService, hostname: String?, entry: ServiceEntry) -> String? {
         let selected = !(s.selector ?? [:]).isEmpty && (s.selector ?? [:]).allSatisfy { pod.labels[$0.key] == $0.value }
         let named = hostname != nil && pod.hostname?.lowercased() == hostname
-        let related = selected || named || pod.subdomain == s.name
+        // For an endpoint name (`<hostname>.<service>`), only the pods that could own it: its
+        // hostname, or its dashed address; for the service name, every pod selected or claiming it.
+        let related = hostname.map { h in named || pod.podIPs.contains { $0.dashed == h } }
+            ?? (selected || pod.subdomain == s.name)
         guard related else { return nil }
         if entry.readyEndpoints.contains(where: { $0.targetPod == pod.name }) || entry.notReadyEndpoints.contains(where: { $0.targetPod == pod.name }) {
             if named, pod.subdomain != s.name { return "hostname \(pod.hostname ?? "") needs spec.subdomain \(s.name), the pod has \(pod.subdomain.map { "\"\($0)\"" } ?? "none")" }

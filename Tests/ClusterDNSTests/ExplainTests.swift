@@ -41,6 +41,12 @@ struct ExplainTests {
         #expect(labels.excluded.contains { $0.object == "pod testns/web-9" && $0.reason.contains("do not match the selector") })
         let sub = authority.explain("web-5.web.testns.svc.cluster.local.", type: .a, in: snap)
         #expect(sub.excluded.contains { $0.object == "pod testns/web-5" && $0.reason.contains("subdomain") })
+        // An endpoint name concerns the pods that could own it, not its siblings.
+        #expect(ok.excluded.isEmpty, "\(ok.excluded)")
+        #expect(labels.excluded.map(\.object) == ["pod testns/web-9"], "\(labels.excluded)")
+        // The service name lists every selected pod left out.
+        let all = authority.explain("web.testns.svc.cluster.local.", type: .a, in: snap)
+        #expect(all.excluded.contains { $0.object == "pod testns/web-1" } && all.excluded.contains { $0.object == "pod testns/web-9" })
         let noService = authority.explain("x.nothere.testns.svc.cluster.local.", type: .a, in: snap)
         #expect(noService.notes.contains { $0.contains("no service testns/nothere") })
     }
