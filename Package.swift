@@ -114,7 +114,7 @@ let package = Package(
             "ClusterDNSRuntime", "ClusterDNSAdmin", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "TestSupport",
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS", "TestSupport",
+            "ClusterDNSRuntime", "DNSServer", "DNSWire", "DNSModel", "ClusterModel", "ClusterDNS", "ClusterDNSAdmin", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -6,12 +6,13 @@ import Synchronization
 
 /// Bounds what one admin HTTP connection can hold (reliability rules §2: every per-connection
 /// resource has a cap): at most `limit` connections are open at once (one more is closed as soon
-/// as it is accepted), and a connection must deliver each whole request within `requestTimeout`
-/// of its previous response (or of being opened), so a client that sends part of a request, or
-/// nothing, and waits is closed. Held connections used to pile up until the process ran out of
-/// file descriptors. Also answers `Expect: 100-continue` (RFC 9110 §10.1.1) with
-/// `100 Continue`, so clients that ask (curl does for bodies over 1 MiB) send the body at once
-/// instead of waiting a second for a reply that never came.
+/// as it is accepted); a connection may wait `idleTimeout` for its first request or between
+/// requests, and then has `requestTimeout` from a request's head to its last body byte. A client
+/// that sends part of a request, or nothing, and waits is closed. Held connections used to pile
+/// up until the process ran out of file descriptors. Also answers `Expect: 100-continue` (RFC
+/// 9110 §10.1.1) with `100 Continue` when the request declares a body within the size limit, so
+/// clients that ask (curl does for bodies over 1 MiB) send it at once instead of waiting a second
+/// for a reply that never came; a body over the limit gets its 413 without being sent.
 final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -25,15 +26,18 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
 
     let count: Count
     let limit: Int
+    let idleTimeout: TimeAmount
     let requestTimeout: TimeAmount
+    let maxBodyBytes: Int
     /// A request has been received whole and its response has not ended: the handler is busy,
     /// not the client.
     private var answering = false
     private var admitted = false
     private var deadline: Scheduled<Void>?
 
-    init(count: Count, limit: Int, requestTimeout: TimeAmount) {
-        self.count = count; self.limit = limit; self.requestTimeout = requestTimeout
+    init(count: Count, limit: Int, idleTimeout: TimeAmount, requestTimeout: TimeAmount, maxBodyBytes: Int) {
+        self.count = count; self.limit = limit; self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout; self.maxBodyBytes = maxBodyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -43,7 +47,7 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
             context.close(promise: nil)
             return
         }
-        armDeadline(context)
+        armDeadline(context, in: idleTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -61,7 +65,8 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
-            if request.headerFields[.expect]?.lowercased() == "100-continue" {
+            armDeadline(context, in: requestTimeout)     // the rest of this request
+            if request.headerFields[.expect]?.lowercased() == "100-continue", Self.declaresBody(request, within: maxBodyBytes) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
         case .body:
@@ -77,16 +82,23 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             answering = false
-            armDeadline(context)                     // the next request has the same time
+            armDeadline(context, in: idleTimeout)    // until the next request begins
         }
         context.write(data, promise: promise)
     }
 
-    /// Closes the connection unless a whole request arrives within `requestTimeout`.
-    private func armDeadline(_ context: ChannelHandlerContext) {
+    /// Whether the request declares a body (a non-zero `Content-Length`, or chunked) no larger
+    /// than `limit`: only then is `100 Continue` worth sending.
+    static func declaresBody(_ request: HTTPRequest, within limit: Int) -> Bool {
+        if let length = request.headerFields[.contentLength].flatMap(Int.init) { return length > 0 && length <= limit }
+        return request.headerFields[.transferEncoding]?.lowercased().contains("chunked") == true
+    }
+
+    /// Closes the connection unless a whole request has arrived `after` from now.
+    private func armDeadline(_ context: ChannelHandlerContext, in after: TimeAmount) {
         deadline?.cancel()
         let channel = context.channel
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: requestTimeout) { [weak self] in
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
             guard let self, !self.answering else { return }
             channel.close(promise: nil)
         }

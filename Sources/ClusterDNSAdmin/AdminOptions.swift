@@ -23,14 +23,18 @@ public struct AdminOptions: Sendable, Hashable {
 
     /// Connections open at once; one more is closed as soon as it is accepted.
     public var maxConnections: Int
-    /// The time a connection has to send a whole request, from its opening or its previous
-    /// response; then it is closed.
+    /// The time a connection may wait for its first request, or between requests; then it is
+    /// closed.
+    public var idleTimeout: Duration
+    /// The time a request has from its head to its last body byte; then the connection is closed.
     public var requestTimeout: Duration
 
     /// The 4 MiB default body limit.
     public static let defaultMaxBodyBytes = 4 << 20
     /// The default connection cap.
     public static let defaultMaxConnections = 256
+    /// The default time between requests.
+    public static let defaultIdleTimeout = Duration.seconds(10)
     /// The default time to send a request.
     public static let defaultRequestTimeout = Duration.seconds(30)
 
@@ -39,9 +43,10 @@ public struct AdminOptions: Sendable, Hashable {
                 authScope: AuthScope = .writes, readOnly: Bool = false,
                 maxBodyBytes: Int = AdminOptions.defaultMaxBodyBytes,
                 maxConnections: Int = AdminOptions.defaultMaxConnections,
+                idleTimeout: Duration = AdminOptions.defaultIdleTimeout,
                 requestTimeout: Duration = AdminOptions.defaultRequestTimeout) {
         self.host = host; self.port = port; self.token = token
         self.authScope = authScope; self.readOnly = readOnly; self.maxBodyBytes = maxBodyBytes
-        self.maxConnections = maxConnections; self.requestTimeout = requestTimeout
+        self.maxConnections = maxConnections; self.idleTimeout = idleTimeout; self.requestTimeout = requestTimeout
     }
 }

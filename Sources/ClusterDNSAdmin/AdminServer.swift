@@ -70,7 +70,9 @@ public final class AdminServer: Sendable {
             responder: AdminHTTPResponder(api: api),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 AdminConnectionGuard(count: connections, limit: options.maxConnections,
-                                     requestTimeout: TimeAmount(options.requestTimeout)),
+                                     idleTimeout: TimeAmount(options.idleTimeout),
+                                     requestTimeout: TimeAmount(options.requestTimeout),
+                                     maxBodyBytes: options.maxBodyBytes),
             ])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "clusterdns"),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? options.port)) },

@@ -113,7 +113,8 @@ public final class ClusterDNSServer: Sendable {
         let dns: DNSServer
         do {
             dns = try await DNSServer.start(
-                configuration: DNSServerConfiguration(listen: config.listen, threads: threads),
+                configuration: DNSServerConfiguration(listen: config.listen, maxTCPConnections: config.maxTCPConnections,
+                                                      threads: threads),
                 responder: MetricsResponder(wrapping: RateLimitedResponder(wrapping: responder, limiter: limiter),
                                             metrics: metrics), group: group, logger: logger)
         } catch {
@@ -177,7 +178,11 @@ public struct ClusterDNSService: Service {
     public static func runUntilSignalled(_ configuration: Configuration, logger: Logger) async throws {
         Memory.limitArenas()
         let files = FileLimit.raiseToHardLimit()
-        logger.info("open files limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
+        let configuration = configuration.fitted(toOpenFiles: files.after)
+        logger.info("open files limit", metadata: [
+            "before": "\(files.before)", "now": "\(files.after)",
+            "tcp_connections": "\(configuration.maxTCPConnections)",
+            "admin_connections": "\(configuration.admin.map { "\($0.maxConnections)" } ?? "off")"])
         Memory.releasesCodePages.store(true, ordering: .relaxed)
         let group = ServiceGroup(
             services: [ClusterDNSService(configuration: configuration, logger: logger)],

@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     public var maxForwardsInFlight: Int = 1000
     /// Most cached forwarded answers (0: no cache).
     public var forwardCacheEntries: Int = 10_000
+    /// Most DNS TCP connections open at once (RFC 7766 §6.2.2); more are closed when accepted.
+    public var maxTCPConnections: Int = 1000
 
     /// The admin HTTP server (object API, probes, metrics); nil: off. `clusterdns serve` defaults
     /// to `AdminOptions()` (127.0.0.1:8053); tests use port 0.
@@ -49,4 +51,23 @@ public struct Configuration: Sendable {
     public var syntheticChurnBatch: Duration = .milliseconds(1)
 
     public init() {}
+
+    /// These settings with the connection caps lowered to fit `openFiles` descriptors (the soft
+    /// `RLIMIT_NOFILE`): 512 are kept for everything else (the admin and the Kubernetes API
+    /// clients, upstream sockets, manifest files and directories, threads' event descriptors),
+    /// the admin API gets at most a quarter of the limit, and DNS over TCP what is left. A process
+    /// out of descriptors cannot open a manifest directory, and libdispatch stops it outright
+    /// (SIGILL in its worker-pool monitor, which reads /proc) — so the caps must leave room.
+    public func fitted(toOpenFiles openFiles: UInt64) -> Configuration {
+        guard openFiles > 0 else { return self }
+        let limit = Int(min(openFiles, UInt64(Int.max)))
+        var fitted = self
+        if var admin = fitted.admin {
+            admin.maxConnections = max(8, min(admin.maxConnections, limit / 4))
+            fitted.admin = admin
+        }
+        let adminShare = fitted.admin?.maxConnections ?? 0
+        fitted.maxTCPConnections = max(16, min(maxTCPConnections, limit - 512 - adminShare))
+        return fitted
+    }
 }

@@ -103,7 +103,8 @@ public final class ManifestSource: Sendable {
             }
             if entry.st_mode & S_IFMT == S_IFDIR {
                 walk(path, entry, into: &out, unreadable: &unreadable, visited: &visited)
-            } else if ["yaml", "yml", "json"].contains((name as NSString).pathExtension.lowercased()) {
+            } else if entry.st_mode & S_IFMT == S_IFREG,       // not a FIFO, socket or device
+                      ["yaml", "yml", "json"].contains((name as NSString).pathExtension.lowercased()) {
                 out.append(path)
             }
         }
@@ -150,17 +151,26 @@ public final class ManifestSource: Sendable {
         let changedFiles = current.filter { f in stamps[f].map { previous[f] != $0 } ?? false }
         let start = ContinuousClock.now
         var unread: [String] = []
-        for (file, result) in zip(changedFiles, Self.decode(changedFiles)) {
+        var changed = 0
+        let known = digests.withLock { $0 }
+        for (file, result) in zip(changedFiles, Self.read(changedFiles, digests: known)) {
+            if case .same = result {
+                // Touched (`chmod`, `touch`, the same bytes saved again), not changed: its objects
+                // stay as they are, changes made through the API since included.
+                errors.withLock { _ = $0.removeValue(forKey: file) }
+                continue
+            }
+            changed += 1
             apply(file, result, since: start)
-            if case .failure(let error) = result, error is UnreadableFile { unread.append(file) }
+            if case .failed(let error) = result, error is UnreadableFile { unread.append(file) }
         }
-        var changed = changedFiles.count
         for f in previous.keys where stamps[f] == nil {
             changed += 1
             let seenAt = ContinuousClock.now
             store.replace(source: Self.sourceName(f), with: [])
             metrics?.recordProgramming(ContinuousClock.now - seenAt)
             errors.withLock { _ = $0.removeValue(forKey: f) }
+            digests.withLock { _ = $0.removeValue(forKey: f) }
             logger.info("manifest removed", metadata: ["file": "\(f)"])
         }
         // A file that could not be read (not one that did not parse) is read again next time.
@@ -169,30 +179,51 @@ public final class ManifestSource: Sendable {
         return changed
     }
 
-    /// The objects of each file, or why it is rejected; files decoded concurrently, one per core.
-    static func decode(_ files: [String]) -> [Result<[KubeObject], any Error>] {
-        guard files.count > 1 else { return files.map(decode) }
-        let results = Mutex([Result<[KubeObject], any Error>?](repeating: nil, count: files.count))
+    /// What reading a file gave.
+    enum FileRead {
+        /// Its objects, and the digest of its bytes.
+        case objects([KubeObject], digest: Int)
+        /// The same bytes as when it was last applied.
+        case same
+        /// Why it is rejected.
+        case failed(any Error)
+    }
+
+    /// Each file read and decoded, files side by side, one per core; `digests` are those of the
+    /// bytes last applied, by file.
+    static func read(_ files: [String], digests: [String: Int]) -> [FileRead] {
+        guard files.count > 1 else { return files.map { read($0, digest: digests[$0]) } }
+        let results = Mutex([FileRead?](repeating: nil, count: files.count))
         let next = Atomic<Int>(0)
         let workers = min(files.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < files.count else { return }
-                let result = decode(files[i])
+                let result = read(files[i], digest: digests[files[i]])
                 results.withLock { $0[i] = result }
             }
         }
         return results.withLock { $0.map { $0! } }
     }
 
-    /// The objects of one file, or why it is rejected.
-    static func decode(_ file: String) -> Result<[KubeObject], any Error> {
-        Result {
-            guard let data = FileManager.default.contents(atPath: file) else { throw UnreadableFile(path: file) }
-            return try ManifestDecoder.decode(data, source: file).objects
+    /// One file read and, unless its bytes hash to `digest`, decoded.
+    static func read(_ file: String, digest: Int?) -> FileRead {
+        guard let data = FileManager.default.contents(atPath: file) else { return .failed(UnreadableFile(path: file)) }
+        var hasher = Hasher()
+        hasher.combine(data.count)
+        data.withUnsafeBytes { hasher.combine(bytes: $0) }
+        let newDigest = hasher.finalize()
+        if newDigest == digest { return .same }
+        do {
+            return .objects(try ManifestDecoder.decode(data, source: file).objects, digest: newDigest)
+        } catch {
+            return .failed(error)
         }
     }
+
+    /// The digest of the bytes each file had when it was last applied (a touch is not a change).
+    private let digests = Locked<[String: Int]>([:])
 
     /// Paths that could not be examined at the last scan, to log a change of them once.
     private let unreadablePaths = Locked<[String]>([])
@@ -217,18 +248,26 @@ public final class ManifestSource: Sendable {
 
     /// Makes a decoded file the file's contribution to the store, or keeps its last good one
     /// when it was rejected.
-    func apply(_ file: String, _ result: Result<[KubeObject], any Error>, since start: ContinuousClock.Instant) {
+    func apply(_ file: String, _ result: FileRead, since start: ContinuousClock.Instant) {
         switch result {
-        case .success(let objects):
+        case .same:
+            return
+        case .objects(let objects, let digest):
             store.replace(source: Self.sourceName(file), with: objects)
+            digests.withLock { $0[file] = digest }
             metrics?.recordProgramming(ContinuousClock.now - start)
             errors.withLock { _ = $0.removeValue(forKey: file) }
             logger.info("manifest loaded", metadata: [
                 "file": "\(file)", "objects": "\(objects.count)",
                 "duration": "\(ContinuousClock.now - start)"])
-        case .failure(let error):
-            errors.withLock { $0[file] = "\(error)" }
-            logger.error("manifest rejected; serving its last good content", metadata: ["error": "\(error)"])
+        case .failed(let error):
+            // Logged when the problem is new, not at every poll while it lasts (a file that
+            // cannot be read is tried again each poll).
+            let message = "\(error)"
+            let repeated = errors.withLock { known in defer { known[file] = message }; return known[file] == message }
+            if !repeated {
+                logger.error("manifest rejected; serving its last good content", metadata: ["error": "\(message)"])
+            }
         }
     }
 

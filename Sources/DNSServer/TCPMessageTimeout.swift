@@ -4,7 +4,9 @@ import NIOCore
 /// (RFC 7766 §6.2.3: a server may close a connection that is too slow). Sits before the frame
 /// decoder, follows the two-byte length prefixes itself, passes every byte on unchanged, and
 /// closes the connection when a started message is not complete within `limit`. The idle
-/// timeout between messages is a separate handler.
+/// timeout between messages is a separate handler. While the connection is not writable the
+/// server reads nothing (`TCPHandler`'s back pressure: the client is not reading its replies), so
+/// a message cannot complete for the server's own reasons: the time is then not held against it.
 final class TCPMessageTimeoutHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -45,11 +47,20 @@ final class TCPMessageTimeoutHandler: ChannelInboundHandler {
         if !midMessage {
             timer?.cancel(); timer = nil
         } else if timer == nil || completed {
-            timer?.cancel()
-            let channel = context.channel
-            timer = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
+            arm(context)
         }
         context.fireChannelRead(data)
+    }
+
+    /// Closes the connection after `limit`, unless reads are held for back pressure then (the
+    /// connection not writable): then it waits another `limit`.
+    private func arm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let channel = context.channel
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [weak self] in
+            guard let self else { return }
+            if channel.isWritable { channel.close(promise: nil) } else { self.arm(context) }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

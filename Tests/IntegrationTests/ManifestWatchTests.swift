@@ -4,6 +4,7 @@ import Testing
 import DNSModel
 import DNSServer
 import ClusterDNSRuntime
+import ClusterDNSAdmin
 import ClusterModel
 import Logging
 
@@ -176,5 +177,38 @@ struct ManifestWatchTests {
         try fm.removeItem(at: sub)                           // now really gone
         #expect(source.scan() == 1)
         #expect(clusterIP(store, "kept") == nil)
+    }
+
+    @Test("a touch or chmod is not a change: objects changed through the API since stay; a FIFO is not a manifest")
+    func touchIsNotAChange() throws {
+        let dir = try temporaryDirectory("touch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("svc.yaml")
+        try service("kept", ip: "10.73.0.1").write(to: file, atomically: true, encoding: .utf8)
+        #expect(mkfifo(dir.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
+        let store = ClusterStore()
+        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        #expect(source.scan() == 1)                           // svc.yaml; the FIFO is not read
+        #expect(source.currentErrors.isEmpty)
+        store.apply([.upsert(.service(KubeService(name: "kept", clusterIP: "10.73.0.2")))])
+        #expect(chmod(file.path, 0o600) == 0)                 // moves the change time only
+        #expect(source.scan() == 0)
+        #expect(clusterIP(store, "kept") == "10.73.0.2")
+        try service("kept", ip: "10.73.0.3").write(to: file, atomically: true, encoding: .utf8)
+        #expect(source.scan() == 1)                           // new bytes: read again
+        #expect(clusterIP(store, "kept") == "10.73.0.3")
+    }
+
+    @Test("connection caps fit the open-files limit, leaving room for everything else")
+    func capsFitTheFileLimit() {
+        var config = Configuration()
+        config.admin = AdminOptions(host: "127.0.0.1", port: 0)
+        let roomy = config.fitted(toOpenFiles: 1 << 20)
+        #expect(roomy.maxTCPConnections == 1000 && roomy.admin?.maxConnections == 256)
+        let tight = config.fitted(toOpenFiles: 1024)
+        #expect(tight.admin?.maxConnections == 256)
+        #expect(tight.maxTCPConnections == 1024 - 512 - 256)
+        let tiny = config.fitted(toOpenFiles: 256)
+        #expect(tiny.admin?.maxConnections == 64 && tiny.maxTCPConnections == 16)
     }
 }

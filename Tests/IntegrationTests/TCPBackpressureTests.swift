@@ -54,4 +54,21 @@ struct TCPBackpressureTests {
         #expect(try replyID() == 4)
         _ = try channel.finish()
     }
+
+    @Test("a message held back by the server's own back pressure is not timed out; a slow sender still is")
+    func messageTimeoutSparesHeldReads() throws {
+        // The server's handlers: idle timeout, per-message timeout (2 s), framing, DNS.
+        let handlers = DNSServer.tcpHandlers(configuration: .init(), responder: EchoResponder(), logger: Logger(label: "test"))
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(handlers[1])    // the per-message timeout
+        try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 53)).wait()
+        try channel.writeInbound(ByteBuffer(bytes: [0, 12, 0, 1]))     // a message begun: 4 of 14 bytes
+        channel.isWritable = false                                    // replies pile up: reads are held
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(channel.isActive)                                     // not the client's fault
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+        #expect(!channel.isActive)                                    // now it is: closed
+    }
 }
