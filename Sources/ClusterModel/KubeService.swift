@@ -30,6 +30,16 @@ public struct KubeService: Sendable, Hashable, Codable {
         var bit: UInt8 { self == .ipv4 ? 1 : 2 }
     }
 
+    /// `spec.ipFamilyPolicy` (core/v1 `IPFamilyPolicy`).
+    public enum IPFamilyPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+        /// One family.
+        case singleStack = "SingleStack"
+        /// Both families where the cluster has them.
+        case preferDualStack = "PreferDualStack"
+        /// Both families.
+        case requireDualStack = "RequireDualStack"
+    }
+
     /// One entry of `spec.ports` (core/v1 `ServicePort`); `nodePort` is not kept.
     public struct Port: Sendable, Hashable, Codable {
         /// The port name; required by Kubernetes when a service has more than one port.
@@ -98,6 +108,7 @@ public struct KubeService: Sendable, Hashable, Codable {
         let externalName: String?
         let clusterAddresses: [IPAddress]
         let ipFamilies: [IPFamily]
+        let ipFamilyPolicy: IPFamilyPolicy?
         /// `endpointFamilies` as bits (1: IPv4, 2: IPv6), so that checking a pod IP on every pod
         /// change reads a byte, and a Service holds no set.
         let endpointFamilyBits: UInt8
@@ -131,11 +142,15 @@ public struct KubeService: Sendable, Hashable, Codable {
     /// `spec.ipFamilies`: the service's IP families, in order; empty when not set (a manifest
     /// written by hand, or an ExternalName service: the apiserver defaults it for the others).
     public var ipFamilies: [IPFamily] { fields.value.ipFamilies }
+    /// `spec.ipFamilyPolicy`; nil when not set.
+    public var ipFamilyPolicy: IPFamilyPolicy? { fields.value.ipFamilyPolicy }
     /// The address families of the endpoints computed from pods: a pod IP of another family is no
     /// endpoint. As the EndpointSlice controller's `getAddressTypesForService` (kubernetes
-    /// `pkg/controller/endpointslice`): `ipFamilies` when set; else, with a cluster IP, its
-    /// family (here the families of all `clusterAddresses`, as the apiserver would default
-    /// `ipFamilies` from `clusterIPs`); else (headless, or no cluster IP) both families.
+    /// `pkg/controller/endpointslice`): `ipFamilies` when set; else both families when
+    /// `ipFamilyPolicy` asks for dual stack (the apiserver of a dual-stack cluster would set
+    /// both); else, with a cluster IP, its family (here the families of all `clusterAddresses`,
+    /// as the apiserver would default `ipFamilies` from `clusterIPs`); else (headless, or no
+    /// cluster IP) both families.
     public var endpointFamilies: Set<IPFamily> { Set(IPFamily.allCases.filter { fields.value.endpointFamilyBits & $0.bit != 0 }) }
 
     /// Whether an address of `address`'s family can be an endpoint (`endpointFamilies`).
@@ -149,7 +164,7 @@ public struct KubeService: Sendable, Hashable, Codable {
                 type: ServiceType = .clusterIP, clusterIP: String? = nil, clusterIPs: [String] = [],
                 ports: [Port] = [], selector: [String: String]? = nil,
                 publishNotReadyAddresses: Bool = false, externalName: String? = nil,
-                ipFamilies: [IPFamily] = []) {
+                ipFamilies: [IPFamily] = [], ipFamilyPolicy: IPFamilyPolicy? = nil) {
         let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
         var seen = Set<IPAddress>()
         let addresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
@@ -157,6 +172,8 @@ public struct KubeService: Sendable, Hashable, Codable {
         let chosen: [IPFamily]
         if !ipFamilies.isEmpty {
             chosen = ipFamilies
+        } else if ipFamilyPolicy == .preferDualStack || ipFamilyPolicy == .requireDualStack {
+            chosen = IPFamily.allCases
         } else if !headless, !addresses.isEmpty {
             chosen = addresses.map(IPFamily.init(of:))
         } else {
@@ -166,7 +183,8 @@ public struct KubeService: Sendable, Hashable, Codable {
         fields = Box(Fields(name: name, namespace: namespace, labels: labels, type: type, clusterIP: clusterIP,
                             clusterIPs: clusterIPs, ports: ports, selector: selector,
                             publishNotReadyAddresses: publishNotReadyAddresses, externalName: externalName,
-                            clusterAddresses: addresses, ipFamilies: ipFamilies, endpointFamilyBits: families))
+                            clusterAddresses: addresses, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy,
+                            endpointFamilyBits: families))
     }
 
     /// True for a headless service (`clusterIP: None`, spec A3).
@@ -194,6 +212,13 @@ public struct KubeService: Sendable, Hashable, Codable {
         let clusterIPs = try spec?.optional([String].self, "clusterIPs") ?? []
         for (i, ip) in clusterIPs.enumerated() where ip != "None" && IPAddress(ip) == nil {
             throw (spec ?? top).invalid("clusterIPs", index: i, "\"\(ip)\" is not a valid IP address")
+        }
+        var ipFamilyPolicy: IPFamilyPolicy?
+        if let spec, let text = try spec.optional(String.self, "ipFamilyPolicy") {
+            guard let p = IPFamilyPolicy(rawValue: text) else {
+                throw spec.invalid("ipFamilyPolicy", "\"\(text)\" is not a valid IP family policy (SingleStack, PreferDualStack, RequireDualStack)")
+            }
+            ipFamilyPolicy = p
         }
         var ipFamilies: [IPFamily] = []
         if let spec, let texts = try spec.optional([String].self, "ipFamilies") {
@@ -224,7 +249,7 @@ public struct KubeService: Sendable, Hashable, Codable {
             ports: interner?.intern(ports) ?? ports,
             selector: try spec?.optional([String: String].self, "selector"),
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
-            externalName: externalName, ipFamilies: ipFamilies)
+            externalName: externalName, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy)
     }
 
     /// Encodes as a core/v1 Service object.
@@ -236,6 +261,7 @@ public struct KubeService: Sendable, Hashable, Codable {
         try spec.put(clusterIP, "clusterIP")
         try spec.putNonEmpty(clusterIPs, "clusterIPs")
         try spec.putNonEmpty(ipFamilies, "ipFamilies")
+        try spec.put(ipFamilyPolicy, "ipFamilyPolicy")
         try spec.putNonEmpty(ports, "ports")
         try spec.put(selector, "selector")
         if publishNotReadyAddresses { try spec.encode(true, forKey: "publishNotReadyAddresses") }

@@ -110,6 +110,11 @@ func entry(_ objects: [KubeObject], _ name: String = "web") -> ServiceEntry? {
         #expect(families(familyService(clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::a"])) == [.ipv4, .ipv6])
         #expect(families(familyService(clusterIP: "None")) == [.ipv4, .ipv6])
         #expect(families(familyService(clusterIP: "")) == [.ipv4, .ipv6])
+        // A dual-stack policy without ipFamilies: both, as a dual-stack cluster's apiserver sets.
+        let prefer = KubeService(name: "web", clusterIP: "10.96.0.1", ipFamilyPolicy: .preferDualStack)
+        #expect(prefer.endpointFamilies == [.ipv4, .ipv6])
+        let single = KubeService(name: "web", clusterIP: "10.96.0.1", ipFamilyPolicy: .singleStack)
+        #expect(single.endpointFamilies == [.ipv4])
     }
 
     @Test("EndpointSlices are taken as they are, whatever the service's families")

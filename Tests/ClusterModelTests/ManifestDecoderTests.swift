@@ -130,6 +130,21 @@ import Testing
         #expect(one?["spec"] != nil)
     }
 
+    @Test("spec.ipFamilyPolicy is decoded, checked, encoded back; dual stack without ipFamilies serves both families")
+    func ipFamilyPolicy() throws {
+        let yaml = "kind: Service\nmetadata: {name: a, namespace: n}\nspec: {clusterIP: 10.96.0.9, ipFamilyPolicy: PreferDualStack, selector: {app: a}}"
+        let c = try ManifestDecoder.decode(yaml, source: "f.yaml")
+        guard case .service(let s)? = c.objects.first else { Issue.record("no service"); return }
+        #expect(s.ipFamilyPolicy == .preferDualStack && s.endpointFamilies == [.ipv4, .ipv6])
+        #expect(try ManifestDecoder.decode(try JSONEncoder().encode(c.objects), source: "again").objects == c.objects)
+        do {
+            _ = try ManifestDecoder.decode(yaml.replacingOccurrences(of: "PreferDualStack", with: "Both"), source: "f.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains("spec.ipFamilyPolicy"), "\(error.description)")
+        }
+    }
+
     @Test("spec.ipFamilies is decoded, encoded back and survives a round trip")
     func ipFamiliesRoundTrip() throws {
         let yaml = "kind: Service\nmetadata: {name: a, namespace: n}\nspec: {clusterIP: None, ipFamilies: [IPv6, IPv4], selector: {app: a}}"
