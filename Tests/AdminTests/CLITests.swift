@@ -90,7 +90,7 @@ struct CLITests {
         defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         /// (soft, hard) from /proc/PID/limits.
         func limits() -> (String, String)? {
-            guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8),
+            guard let text = readSmallFile("/proc/\(process.processIdentifier)/limits"),
                   let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             return fields.count >= 5 ? (String(fields[3]), String(fields[4])) : nil

@@ -77,8 +77,7 @@ struct KnotComparisonTests {
     func stop(_ process: Process, dir: URL) {
         let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for pid in procs.compactMap(Int32.init) {
-            guard let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  String(decoding: line, as: UTF8.self).contains(dir.path) else { continue }
+            guard let line = readSmallFile("/proc/\(pid)/cmdline"), line.contains(dir.path) else { continue }
             kill(pid, SIGKILL)
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

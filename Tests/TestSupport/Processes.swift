@@ -47,3 +47,21 @@ public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) asy
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
+
+/// The contents of a small file read with `open`/`read`, or nil when it cannot be read. For
+/// `/proc` files: Foundation's file reading leaks its buffer on files whose size reads as 0
+/// (LeakSanitizer reports it in CI's AddressSanitizer run).
+public func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { return nil }
+        if n == 0 { break }
+        bytes += chunk[..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
