@@ -100,7 +100,7 @@ struct CLITests {
         // Read the limits once the server has logged setting them (before that, the shell may
         // not have lowered them yet).
         while ContinuousClock.now < deadline, process.isRunning {
-            if let text = try? String(contentsOf: logFile, encoding: .utf8), text.contains("open files limit") {
+            if let text = readSmallFile(logFile.path), text.contains("open files limit") {
                 #expect(text.contains("before=256"), "\(text)")
                 seen = limits()
                 break
