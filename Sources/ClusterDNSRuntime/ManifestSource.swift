@@ -15,14 +15,15 @@ public final class ManifestSource: Sendable {
     /// again. The change time is there because a rewrite can keep the size and put the old
     /// modification time back (`touch -d`), but cannot set the change time.
     struct Stamp: Equatable {
-        var modified: [Int]
-        var changed: [Int]
+        /// Modification and change times, in nanoseconds since the epoch.
+        var modified: Int
+        var changed: Int
         var size: Int
         var inode: UInt
         var device: UInt
         /// What a file that could not be read is remembered as: equal to no file on disk, so the
         /// next scan reads it again.
-        static let unread = Stamp(modified: [], changed: [], size: -1, inode: 0, device: 0)
+        static let unread = Stamp(modified: 0, changed: 0, size: -1, inode: 0, device: 0)
     }
 
     let paths: [String]
@@ -120,7 +121,8 @@ public final class ManifestSource: Sendable {
     func stamp(_ file: String) -> Examined {
         var info = stat()
         guard stat(file, &info) == 0 else { return errno == ENOENT || errno == ENOTDIR ? .absent : .unreadable(Self.reason()) }
-        return .present(Stamp(modified: [info.st_mtim.tv_sec, info.st_mtim.tv_nsec], changed: [info.st_ctim.tv_sec, info.st_ctim.tv_nsec],
+        func nanoseconds(_ t: timespec) -> Int { t.tv_sec &* 1_000_000_000 &+ t.tv_nsec }
+        return .present(Stamp(modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
                               size: Int(info.st_size), inode: UInt(info.st_ino), device: UInt(info.st_dev)))
     }
 

@@ -106,10 +106,7 @@ struct StatusPageTests {
 
     @Test("clusterdns explain --server prints what explain prints offline")
     func explainCLI() async throws {
-        guard let binary = clusterdnsBinary() else {
-            print("skipping explain CLI test: no clusterdns binary (build it, or set CLUSTERDNS_BINARY)")
-            return
-        }
+        guard let binary = requireClusterdnsBinary() else { return }
         try await withAdminServer(manifests: [examplesDirectory]) { _, admin async throws in
             let name = "web-2.web.default.svc.cluster.local"
             let online = try await run(binary, ["explain", name, "--server", admin.url])

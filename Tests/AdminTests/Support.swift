@@ -159,6 +159,16 @@ func query(_ port: Int, _ name: String, _ type: RecordType = .a, tcp: Bool = fal
     return Answer(rcode: reply.rcode.rawValue, addresses: addresses)
 }
 
+/// The `clusterdns` binary for a CLI test; records an issue (the test fails, it does not skip)
+/// when there is none: `swift build --build-tests` always builds it.
+func requireClusterdnsBinary() -> String? {
+    guard let binary = clusterdnsBinary() else {
+        Issue.record("no clusterdns binary next to the tests (build it, or set CLUSTERDNS_BINARY)")
+        return nil
+    }
+    return binary
+}
+
 /// The `clusterdns` binary built next to the tests, if any.
 func clusterdnsBinary() -> String? {
     if let env = ProcessInfo.processInfo.environment["CLUSTERDNS_BINARY"], FileManager.default.isExecutableFile(atPath: env) { return env }

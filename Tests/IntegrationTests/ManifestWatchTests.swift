@@ -34,8 +34,7 @@ struct ManifestWatchTests {
 
     @Test("create, change, break, remove")
     func lifecycle() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdns-watch-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("watch")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("svc.yaml")
         try await withServer(manifests: [dir.path], zones: nil) { server in
@@ -71,8 +70,7 @@ struct ManifestWatchTests {
 
     @Test("files decoded side by side apply in path order: a later file wins an object, a broken one keeps to itself")
     func concurrentScanKeepsPathOrder() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdns-scan-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("scan")
         defer { try? FileManager.default.removeItem(at: dir) }
         try service("twice", ip: "10.60.0.1").write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
         try service("twice", ip: "10.60.0.2").write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
