@@ -180,14 +180,43 @@ struct ClusterState {
         for (key, names) in dirtyPods where !dirty.contains(key) {
             // Pods feed only entries computed from pods (no EndpointSlices, no Endpoints object).
             guard let entry = services[key], entry.source == .pods, let selector = entry.contents.value.service.selector else { continue }
-            let current = names.sorted().compactMap { name -> KubePod? in
+            let current = (names.count == 1 ? Array(names) : names.sorted()).compactMap { name -> KubePod? in
                 guard let p = pods[NamespacedName(namespace: key.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
                 return p
             }
-            store(EndpointComputer.entry(updating: entry, pods: names, to: current), replacing: entry)
+            let (new, patch) = EndpointComputer.entry(updating: entry, pods: names, to: current)
+            store(new, replacing: entry, patch: patch)
         }
         dirty.removeAll(keepingCapacity: true)
         dirtyPods.removeAll(keepingCapacity: true)
+    }
+
+    /// Stores a patched entry when it differs, updating the marks and the address index by what
+    /// the patch took out and put in (as `store(_:replacing:)` would by walking both entries):
+    /// an endpoint taken out and put back unchanged is no change; a readiness flip changes the
+    /// flipped endpoint's name and leaves the address index as it was.
+    private mutating func store(_ new: ServiceEntry, replacing old: ServiceEntry, patch: EndpointComputer.Patch) {
+        guard new != old else { return }
+        let key = old.key
+        setService(key, new, endpointsOnly: true)
+        var removed = patch.removed, added = patch.added
+        // Cancel what went out and came back: equal endpoints first (no mark, no index change)…
+        removed.removeAll { e in
+            guard let i = added.firstIndex(of: e) else { return false }
+            added.remove(at: i)
+            return true
+        }
+        for e in removed where e.ready { markLabel(of: e, in: key) }
+        for e in added where e.ready { markLabel(of: e, in: key) }
+        // …then equal addresses, which the address index counts once per mention.
+        var gone = removed.map(\.address), came = added.map(\.address)
+        gone.removeAll { a in
+            guard let i = came.firstIndex(of: a) else { return false }
+            came.remove(at: i)
+            return true
+        }
+        for a in gone { unindex(a, of: key) }
+        for a in came { index(a, of: key) }
     }
 
     /// Stores a recomputed entry when it differs: marks the DNS labels of the ready endpoints that

@@ -23,25 +23,40 @@ enum EndpointComputer {
                             notReadyEndpoints: list.filter { !$0.ready }, source: source)
     }
 
+    /// What patching an entry changed: the endpoints taken out of its lists and those put in.
+    struct Patch {
+        var removed: [Endpoint] = []
+        var added: [Endpoint] = []
+    }
+
     /// A pods-sourced entry (`source == .pods`) after some of its service's pods changed: the
     /// endpoints of the pods named in `changed` are replaced by those of `current`, the pods among
     /// them that still exist and match the selector. Equal to recomputing the entry from all
     /// selected pods, at the cost of the changed pods (plus one pass over the list) instead.
-    static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> ServiceEntry {
+    /// Also returns the endpoints it took out and put in, so the store updates its indexes by
+    /// them instead of walking both lists again.
+    static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> (ServiceEntry, Patch) {
         var ready = entry.readyEndpoints, notReady = entry.notReadyEndpoints
+        var patch = Patch()
         // Usually one pod changed: compare names instead of hashing every endpoint's pod name.
         let only = changed.count == 1 ? changed.first : nil
         let isChanged = { (e: Endpoint) in
             guard let pod = e.targetPod else { return false }
             return only.map { $0 == pod } ?? changed.contains(pod)
         }
-        ready.removeAll(where: isChanged)
-        notReady.removeAll(where: isChanged)
+        // Only a list that holds a changed pod's endpoint is written (a write copies the list
+        // the previous snapshot shares: a retain per endpoint).
+        for i in ready.indices where isChanged(ready[i]) { patch.removed.append(ready[i]) }
+        let fromReady = patch.removed.count
+        for i in notReady.indices where isChanged(notReady[i]) { patch.removed.append(notReady[i]) }
+        if fromReady > 0 { ready.removeAll(where: isChanged) }
+        if patch.removed.count > fromReady { notReady.removeAll(where: isChanged) }
         let shared = (ready.first ?? notReady.first)?.ports
         for e in fromPods(current, service: entry.service, sharing: shared) {
+            patch.added.append(e)
             if e.ready { insert(e, into: &ready) } else { insert(e, into: &notReady) }
         }
-        return ServiceEntry(service: entry.service, readyEndpoints: ready, notReadyEndpoints: notReady, source: .pods)
+        return (ServiceEntry(service: entry.service, readyEndpoints: ready, notReadyEndpoints: notReady, source: .pods), patch)
     }
 
     /// Inserts into a list sorted by `order`, after its equals (where a stable sort would put it).

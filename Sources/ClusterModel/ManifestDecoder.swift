@@ -98,7 +98,7 @@ public enum ManifestDecoder {
                     contents.objects += doc.objects
                     contents.skippedKinds += doc.skipped
                 } catch let error as DecodingError {
-                    throw ManifestError(source: source, document: document, decoding: error)
+                    throw ManifestError(source: source, document: document, decoding: error) { position(of: $0, in: node) }
                 }
             }
         } catch let error as ManifestError {
@@ -109,6 +109,22 @@ public enum ManifestDecoder {
             throw ManifestError(source: source, document: document, field: "", message: "\(error)")
         }
         return contents
+    }
+
+    /// Where a coding path leads in a YAML document: the position of the deepest node it reaches
+    /// (for a missing key, the mapping that lacks it), 1-based as Yams reports it.
+    static func position(of path: [any CodingKey], in root: Node) -> (line: Int, column: Int)? {
+        var node = root
+        for key in path {
+            if let i = key.intValue, let items = node.sequence, i >= 0, i < items.count {
+                node = items[i]
+            } else if let next = node.mapping?.reversed().first(where: { $0.key.string == key.stringValue })?.value {
+                node = next
+            } else {
+                break
+            }
+        }
+        return node.mark.map { ($0.line, $0.column) }
     }
 
     /// A one-line description of a parser error.

@@ -9,19 +9,41 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
     public let field: String
     /// What is wrong.
     public let message: String
+    /// Where in the input the field is, as (line, column), both 1-based: the field's own value,
+    /// or for a missing field the object that lacks it; nil when not known (JSON input, or an
+    /// error about the input as a whole).
+    public let position: (line: Int, column: Int)?
 
     /// Builds an error.
-    public init(source: String, document: Int, field: String, message: String) {
+    public init(source: String, document: Int, field: String, message: String, position: (line: Int, column: Int)? = nil) {
         self.source = source; self.document = document; self.field = field; self.message = message
+        self.position = position
     }
 
-    /// `source:document:field: message`, or `source:document: message` without a field.
+    /// `source:document:field: message`, or `source:document: message` without a field; then
+    /// ` (line L, column C)` when the position is known.
     public var description: String {
-        field.isEmpty ? "\(source):\(document): \(message)" : "\(source):\(document):\(field): \(message)"
+        let head = field.isEmpty ? "\(source):\(document): \(message)" : "\(source):\(document):\(field): \(message)"
+        guard let position else { return head }
+        return "\(head) (line \(position.line), column \(position.column))"
     }
 
-    /// Turns a `DecodingError` into a field path and message.
-    init(source: String, document: Int, decoding error: DecodingError) {
+    /// Errors are equal when every field and the position are.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.source == b.source && a.document == b.document && a.field == b.field && a.message == b.message
+            && a.position?.line == b.position?.line && a.position?.column == b.position?.column
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source); hasher.combine(document); hasher.combine(field); hasher.combine(message)
+        hasher.combine(position?.line); hasher.combine(position?.column)
+    }
+
+    /// Turns a `DecodingError` into a field path and message; `locate` gives the position of a
+    /// coding path in the input, when it can.
+    init(source: String, document: Int, decoding error: DecodingError,
+         locate: ([any CodingKey]) -> (line: Int, column: Int)? = { _ in nil }) {
         var path: [any CodingKey]
         let message: String
         switch error {
@@ -45,7 +67,7 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
             path = []
             message = "\(error)"
         }
-        self.init(source: source, document: document, field: Self.format(path), message: message)
+        self.init(source: source, document: document, field: Self.format(path), message: message, position: locate(path))
     }
 
     /// `a.b[2].c` from a coding path.

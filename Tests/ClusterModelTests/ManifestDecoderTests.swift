@@ -177,34 +177,34 @@ import Testing
           ports:
           - port: 80
           - port: 70000
-        """, "f.yaml:1:spec.ports[1].port: 70000 is not a valid port"),
-        ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}", "f.yaml:0:spec.ports[0].port: 0 is not a valid port"),
+        """, "f.yaml:1:spec.ports[1].port: 70000 is not a valid port (line 9, column 11)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}", "f.yaml:0:spec.ports[0].port: 0 is not a valid port (line 3, column 23)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.300}",
-         "f.yaml:0:spec.clusterIP: \"10.0.0.300\" is not a valid IP address"),
+         "f.yaml:0:spec.clusterIP: \"10.0.0.300\" is not a valid IP address (line 3, column 19)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: \"not a host name!\"}",
-         "f.yaml:0:spec.externalName: \"not a host name!\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)"),
+         "f.yaml:0:spec.externalName: \"not a host name!\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters) (line 3, column 42)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: Www.Example.com}",
-         "f.yaml:0:spec.externalName: \"Www.Example.com\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)"),
+         "f.yaml:0:spec.externalName: \"Www.Example.com\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters) (line 3, column 42)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName}",
-         "f.yaml:0:spec.externalName: is required for type ExternalName"),
+         "f.yaml:0:spec.externalName: is required for type ExternalName (line 3, column 7)"),
         ("kind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{ip: 10.0.0.1}, {ip: nope}]}",
-         "f.yaml:0:status.podIPs[1].ip: \"nope\" is not a valid IP address"),
-        ("kind: Service\nmetadata: {namespace: x}", "f.yaml:0:metadata.name: is required"),
-        ("kind: Service\nmetadata: {name: Web_1}", "f.yaml:0:metadata.name: \"Web_1\" is not a valid DNS-1123 label"),
+         "f.yaml:0:status.podIPs[1].ip: \"nope\" is not a valid IP address (line 3, column 40)"),
+        ("kind: Service\nmetadata: {namespace: x}", "f.yaml:0:metadata.name: is required (line 2, column 11)"),
+        ("kind: Service\nmetadata: {name: Web_1}", "f.yaml:0:metadata.name: \"Web_1\" is not a valid DNS-1123 label (line 2, column 18)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80, protocol: ICMP}]}",
-         "f.yaml:0:spec.ports[0].protocol: \"ICMP\" is not a valid protocol (TCP, UDP, SCTP)"),
-        ("kind: Service\nmetadata: {name: a}\nspec: {ports: {port: 80}}", "f.yaml:0:spec.ports: expected an array"),
-        ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: eighty}]}", "f.yaml:0:spec.ports[0].port: expected an integer"),
-        ("kind: Service\nmetadata: {name: a}\nspec: {type: Magic}", "f.yaml:0:spec.type: \"Magic\" is not a valid service type"),
-        ("metadata: {name: a}", "f.yaml:0:kind: is required"),
+         "f.yaml:0:spec.ports[0].protocol: \"ICMP\" is not a valid protocol (TCP, UDP, SCTP) (line 3, column 37)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ports: {port: 80}}", "f.yaml:0:spec.ports: expected an array (line 3, column 15)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: eighty}]}", "f.yaml:0:spec.ports[0].port: expected an integer (line 3, column 23)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {type: Magic}", "f.yaml:0:spec.type: \"Magic\" is not a valid service type (line 3, column 14)"),
+        ("metadata: {name: a}", "f.yaml:0:kind: is required (line 1, column 1)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv7]}",
-         "f.yaml:0:spec.ipFamilies[0]: \"IPv7\" is not a valid IP family (IPv4, IPv6)"),
+         "f.yaml:0:spec.ipFamilies[0]: \"IPv7\" is not a valid IP family (IPv4, IPv6) (line 3, column 21)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, ipv6]}",
-         "f.yaml:0:spec.ipFamilies[1]: \"ipv6\" is not a valid IP family (IPv4, IPv6)"),
+         "f.yaml:0:spec.ipFamilies[1]: \"ipv6\" is not a valid IP family (IPv4, IPv6) (line 3, column 27)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv6, IPv6]}",
-         "f.yaml:0:spec.ipFamilies[1]: \"IPv6\" is listed twice"),
+         "f.yaml:0:spec.ipFamilies[1]: \"IPv6\" is listed twice (line 3, column 27)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, IPv6, IPv4]}",
-         "f.yaml:0:spec.ipFamilies: may contain at most 2 entries, got 3"),
+         "f.yaml:0:spec.ipFamilies: may contain at most 2 entries, got 3 (line 3, column 20)"),
     ]
 
     @Test(arguments: errorCases) func errors(input: String, expected: String) {
@@ -221,6 +221,50 @@ import Testing
         let contents = try ManifestDecoder.decode("kind: Service\nmetadata: {name: a}\nspec: {type: ExternalName, externalName: www.example.com.}", source: "f.yaml")
         guard case .service(let s)? = contents.objects.first else { Issue.record("no service"); return }
         #expect(s.externalName == "www.example.com.")
+    }
+
+    /// A YAML field error says where the field is in the file (lines count from the top of the
+    /// file, across documents); a missing field points at the object that lacks it; JSON input
+    /// names the field only.
+    @Test func yamlErrorsGiveTheFieldsLine() throws {
+        let yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: ok
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          selector: {app: web}
+          ports:
+            - name: http
+              port: 80
+            - name: metrics
+              port: ninety
+        """
+        do {
+            _ = try ManifestDecoder.decode(yaml, source: "svc.yaml")
+            Issue.record("no error")
+        } catch {
+            #expect(error.document == 1 && error.field == "spec.ports[1].port")
+            #expect(error.position?.line == 16 && error.position?.column == 13)
+            #expect(error.description == "svc.yaml:1:spec.ports[1].port: expected an integer (line 16, column 13)")
+        }
+        do {
+            _ = try ManifestDecoder.decode("kind: Pod\nmetadata:\n  namespace: x\n  labels: {a: b}\n", source: "p.yaml")
+            Issue.record("no error")
+        } catch {
+            #expect(error.field == "metadata.name" && error.position?.line == 3 && error.position?.column == 3)
+        }
+        do {
+            _ = try ManifestDecoder.decode(#"{"kind":"Service","metadata":{"name":"a"},"spec":{"ports":[{"port":0}]}}"#, source: "s.json")
+            Issue.record("no error")
+        } catch {
+            #expect(error.position == nil && error.description == "s.json:0:spec.ports[0].port: 0 is not a valid port")
+        }
     }
 
     @Test func jsonErrorsNameListItems() {
