@@ -66,7 +66,9 @@ final class AdminConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler 
         switch unwrapInboundIn(data) {
         case .head(let request):
             armDeadline(context, in: requestTimeout)     // the rest of this request
-            if request.headerFields[.expect]?.lowercased() == "100-continue", Self.declaresBody(request, within: maxBodyBytes) {
+            // Not while a response to an earlier, pipelined request is still being written: the
+            // interim response would land inside it (the client sends the body after its wait).
+            if !answering, request.headerFields[.expect]?.lowercased() == "100-continue", Self.declaresBody(request, within: maxBodyBytes) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
         case .body:

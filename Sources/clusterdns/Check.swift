@@ -71,7 +71,9 @@ struct Check: ParsableCommand {
         }
         for line in duplicates { print(line) }
         let snapshot = store.snapshot
-        FileHandle.standardError.write(Data("\(count) files, \(ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)) objects, \(problems) problems\n".utf8))
+        let objects = ObjectKind.allCases.map { snapshot.objectCount(of: $0) }.reduce(0, +)
+        let summary = [(count, "file"), (objects, "object"), (problems, "problem")].map { "\($0) \($1)\($0 == 1 ? "" : "s")" }
+        FileHandle.standardError.write(Data((summary.joined(separator: ", ") + "\n").utf8))
         if problems > 0 { throw ExitCode(1) }
     }
 }
