@@ -21,17 +21,83 @@ struct JSONSyntax {
         }
     }
 
+    /// Where a coding path leads in a valid JSON text: the (line, column) of the deepest value
+    /// it reaches (for a missing key, the object that lacks it); 1-based, columns in bytes. Keys
+    /// are compared as written (a key spelled with escapes is not found).
+    static func position(of path: [any CodingKey], in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int)? {
+        var scanner = JSONSyntax(bytes: bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { scanner.i = 3 }     // a UTF-8 byte order mark
+        scanner.skipSpace()
+        guard scanner.current != nil else { return nil }
+        var found = scanner.i
+        do throws(Problem) {
+            for key in path {
+                guard try scanner.enter(key) else { break }
+                found = scanner.i
+            }
+        } catch {
+            // Not valid JSON after all: the position of the last value reached.
+        }
+        scanner.i = found
+        return scanner.lineAndColumn
+    }
+
+    /// Moves from the start of a value to the start of its member `key` (an object's) or element
+    /// `key.intValue` (an array's); false, not moved, when there is none.
+    private mutating func enter(_ key: any CodingKey) throws(Problem) -> Bool {
+        let start = i
+        defer { if i != start { skipSpace() } }
+        if current == UInt8(ascii: "["), let index = key.intValue {
+            i += 1
+            for n in 0... {
+                skipSpace()
+                if current == UInt8(ascii: "]") { break }
+                if n == index { return true }
+                try value()
+                skipSpace()
+                guard current == UInt8(ascii: ",") else { break }
+                i += 1
+            }
+        } else if current == UInt8(ascii: "{") {
+            let wanted = Array(key.stringValue.utf8)
+            i += 1
+            while true {
+                skipSpace()
+                guard current == UInt8(ascii: "\"") else { break }
+                let keyStart = i + 1
+                try string()
+                let matches = i - 1 - keyStart == wanted.count && bytes[keyStart..<(i - 1)].elementsEqual(wanted)
+                skipSpace()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                if matches { return true }
+                try value()
+                skipSpace()
+                guard current == UInt8(ascii: ",") else { break }
+                i += 1
+            }
+        }
+        i = start
+        return false
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     struct Problem: Error { let message: String }
 
     /// A problem at the current position, with its line and column (1-based, columns in bytes).
     private func problem(_ what: String) -> Problem {
+        let at = lineAndColumn
+        return Problem(message: "line \(at.line), column \(at.column): \(what)")
+    }
+
+    /// The current position's line and column (1-based, columns in bytes).
+    private var lineAndColumn: (line: Int, column: Int) {
         var line = 1, column = 1
         for b in bytes[..<min(i, bytes.count)] {
             if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
         }
-        return Problem(message: "line \(line), column \(column): \(what)")
+        return (line, column)
     }
 
     private var current: UInt8? { i < bytes.count ? bytes[i] : nil }

@@ -60,7 +60,7 @@ public enum ManifestDecoder {
                     throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(underlying))")
                 }
             }
-            throw ManifestError(source: source, document: 0, decoding: error)
+            throw ManifestError(source: source, document: 0, decoding: error) { JSONSyntax.position(of: $0, in: bytes) }
         } catch {
             throw ManifestError(source: source, document: 0, field: "", message: "invalid JSON: \(describe(error))")
         }

@@ -224,8 +224,7 @@ import Testing
     }
 
     /// A YAML field error says where the field is in the file (lines count from the top of the
-    /// file, across documents); a missing field points at the object that lacks it; JSON input
-    /// names the field only.
+    /// file, across documents); a missing field points at the object that lacks it.
     @Test func yamlErrorsGiveTheFieldsLine() throws {
         let yaml = """
         apiVersion: v1
@@ -263,7 +262,48 @@ import Testing
             _ = try ManifestDecoder.decode(#"{"kind":"Service","metadata":{"name":"a"},"spec":{"ports":[{"port":0}]}}"#, source: "s.json")
             Issue.record("no error")
         } catch {
-            #expect(error.position == nil && error.description == "s.json:0:spec.ports[0].port: 0 is not a valid port")
+            #expect(error.description == "s.json:0:spec.ports[0].port: 0 is not a valid port (line 1, column 68)")
+        }
+    }
+
+    /// JSON errors give the line and column too (`kubectl get -o json` output is indented): the
+    /// value, or the object a required field is missing from; escaped and skipped members, nested
+    /// arrays and a byte order mark do not throw the walk off.
+    @Test func jsonErrorsGiveTheFieldsLine() {
+        let json = """
+        \u{FEFF}{
+          "kind": "List",
+          "items": [
+            {"kind": "Service", "metadata": {"name": "ok", "labels": {"a\\"b": "[1, {\\"x\\": 2}]"}},
+             "spec": {"ports": [{"port": 80}], "extra": [[1, 2], {"ports": [{"port": 0}]}]}},
+            {
+              "kind": "Service",
+              "metadata": {"name": "bad"},
+              "spec": {
+                "ports": [
+                  {"name": "http", "port": 80},
+                  {"name": "metrics", "port": 70000}
+                ]
+              }
+            },
+            {"kind": "Pod", "metadata": {"namespace": "x"}}
+          ]
+        }
+        """
+        do {
+            _ = try ManifestDecoder.decode(json, source: "l.json")
+            Issue.record("no error")
+        } catch {
+            #expect(error.field == "items[1].spec.ports[1].port")
+            #expect(error.position?.line == 12 && error.position?.column == 39, "\(error)")
+        }
+        let missing = json.replacingOccurrences(of: "\"port\": 70000", with: "\"port\": 7000")
+        do {
+            _ = try ManifestDecoder.decode(missing, source: "l.json")
+            Issue.record("no error")
+        } catch {
+            #expect(error.field == "items[2].metadata.name")
+            #expect(error.position?.line == 16 && error.position?.column == 33, "\(error)")
         }
     }
 
@@ -273,7 +313,7 @@ import Testing
             _ = try ManifestDecoder.decode(json, source: "d.json")
             Issue.record("no error")
         } catch {
-            #expect(error.description == "d.json:0:items[1].status.podIP: \"1.2.3\" is not a valid IP address")
+            #expect(error.description == "d.json:0:items[1].status.podIP: \"1.2.3\" is not a valid IP address (line 1, column 127)")
         }
     }
 
