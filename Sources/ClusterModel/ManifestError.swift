@@ -10,8 +10,8 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
     /// What is wrong.
     public let message: String
     /// Where in the input the field is, as (line, column), both 1-based: the field's own value,
-    /// or for a missing field the object that lacks it; nil when not known (JSON input, or an
-    /// error about the input as a whole).
+    /// or for a missing field the object that lacks it; nil for an error about the input as a
+    /// whole (a syntax error says where in its message).
     public let position: (line: Int, column: Int)?
 
     /// Builds an error.
