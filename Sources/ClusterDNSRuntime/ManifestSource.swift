@@ -193,8 +193,8 @@ public final class ManifestSource: Sendable {
     /// Each file read and decoded, one after the other; `digests` are those of the bytes last
     /// applied, by file. Not side by side: with the files of the large benchmark cluster decoded
     /// on both cores, what each thread built stayed in its own malloc arena between the other
-    /// thread's garbage, and the loaded server kept 9–13 MiB more resident in most runs (30.6 MiB
-    /// anonymous one after the other, every run; 30.6–43.2 side by side, by thread timing), for
+    /// thread's garbage, and the loaded server kept 9–12 MiB more resident in most runs (29.9 MiB
+    /// anonymous one after the other, every run; 29.9–42.2 side by side, by thread timing), for
     /// a load 0.2 s shorter (0.47–0.51 s against 0.65–0.80 s to `/readyz`).
     static func read(_ files: [String], digests: [String: Int]) -> [FileRead] {
         files.map { read($0, digest: digests[$0]) }
