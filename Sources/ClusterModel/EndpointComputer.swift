@@ -44,13 +44,14 @@ enum EndpointComputer {
             guard let pod = e.targetPod else { return false }
             return only.map { $0 == pod } ?? changed.contains(pod)
         }
-        // Only a list that holds a changed pod's endpoint is written (a write copies the list
-        // the previous snapshot shares: a retain per endpoint).
-        for i in ready.indices where isChanged(ready[i]) { patch.removed.append(ready[i]) }
-        let fromReady = patch.removed.count
-        for i in notReady.indices where isChanged(notReady[i]) { patch.removed.append(notReady[i]) }
-        if fromReady > 0 { ready.removeAll(where: isChanged) }
-        if patch.removed.count > fromReady { notReady.removeAll(where: isChanged) }
+        // Each list is read once; only a list that holds a changed pod's endpoint is written (a
+        // write copies the list the previous snapshot shares: a retain per endpoint).
+        func take(from list: inout [Endpoint]) {
+            let hits = list.indices.filter { isChanged(list[$0]) }
+            for i in hits.reversed() { patch.removed.append(list.remove(at: i)) }
+        }
+        take(from: &ready)
+        take(from: &notReady)
         let shared = (ready.first ?? notReady.first)?.ports
         for e in fromPods(current, service: entry.service, sharing: shared) {
             patch.added.append(e)

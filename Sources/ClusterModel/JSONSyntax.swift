@@ -24,7 +24,7 @@ struct JSONSyntax {
     /// Where a coding path leads in a valid JSON text: the (line, column) of the deepest value
     /// it reaches (for a missing key, the object that lacks it); 1-based, columns in bytes. Keys
     /// are compared as written (a key spelled with escapes is not found).
-    static func position(of path: [any CodingKey], in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int)? {
+    static func position(of path: [any CodingKey], in bytes: UnsafeBufferPointer<UInt8>) -> ManifestError.Position? {
         var scanner = JSONSyntax(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { scanner.i = 3 }     // a UTF-8 byte order mark
         scanner.skipSpace()
@@ -92,12 +92,12 @@ struct JSONSyntax {
     }
 
     /// The current position's line and column (1-based, columns in bytes).
-    private var lineAndColumn: (line: Int, column: Int) {
+    private var lineAndColumn: ManifestError.Position {
         var line = 1, column = 1
         for b in bytes[..<min(i, bytes.count)] {
             if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
         }
-        return (line, column)
+        return ManifestError.Position(line: line, column: column)
     }
 
     private var current: UInt8? { i < bytes.count ? bytes[i] : nil }

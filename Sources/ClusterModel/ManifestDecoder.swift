@@ -113,7 +113,7 @@ public enum ManifestDecoder {
 
     /// Where a coding path leads in a YAML document: the position of the deepest node it reaches
     /// (for a missing key, the mapping that lacks it), 1-based as Yams reports it.
-    static func position(of path: [any CodingKey], in root: Node) -> (line: Int, column: Int)? {
+    static func position(of path: [any CodingKey], in root: Node) -> ManifestError.Position? {
         var node = root
         for key in path {
             if let i = key.intValue, let items = node.sequence, i >= 0, i < items.count {
@@ -124,7 +124,7 @@ public enum ManifestDecoder {
                 break
             }
         }
-        return node.mark.map { ($0.line, $0.column) }
+        return node.mark.map { ManifestError.Position(line: $0.line, column: $0.column) }
     }
 
     /// A one-line description of a parser error.

@@ -9,13 +9,24 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
     public let field: String
     /// What is wrong.
     public let message: String
-    /// Where in the input the field is, as (line, column), both 1-based: the field's own value,
-    /// or for a missing field the object that lacks it; nil for an error about the input as a
-    /// whole (a syntax error says where in its message).
-    public let position: (line: Int, column: Int)?
+    /// Where in the input the field is: the field's own value, or for a missing field the
+    /// object that lacks it; nil for an error about the input as a whole (a syntax error says
+    /// where in its message).
+    public let position: Position?
+
+    /// A place in a manifest's text.
+    public struct Position: Sendable, Hashable {
+        /// The line, from 1.
+        public let line: Int
+        /// The column, from 1 (bytes for JSON, characters for YAML, as Yams counts).
+        public let column: Int
+
+        /// Builds a position.
+        public init(line: Int, column: Int) { self.line = line; self.column = column }
+    }
 
     /// Builds an error.
-    public init(source: String, document: Int, field: String, message: String, position: (line: Int, column: Int)? = nil) {
+    public init(source: String, document: Int, field: String, message: String, position: Position? = nil) {
         self.source = source; self.document = document; self.field = field; self.message = message
         self.position = position
     }
@@ -28,22 +39,10 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
         return "\(head) (line \(position.line), column \(position.column))"
     }
 
-    /// Errors are equal when every field and the position are.
-    public static func == (a: Self, b: Self) -> Bool {
-        a.source == b.source && a.document == b.document && a.field == b.field && a.message == b.message
-            && a.position?.line == b.position?.line && a.position?.column == b.position?.column
-    }
-
-    /// Hashes what `==` compares.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(source); hasher.combine(document); hasher.combine(field); hasher.combine(message)
-        hasher.combine(position?.line); hasher.combine(position?.column)
-    }
-
     /// Turns a `DecodingError` into a field path and message; `locate` gives the position of a
     /// coding path in the input, when it can.
     init(source: String, document: Int, decoding error: DecodingError,
-         locate: ([any CodingKey]) -> (line: Int, column: Int)? = { _ in nil }) {
+         locate: ([any CodingKey]) -> Position? = { _ in nil }) {
         var path: [any CodingKey]
         let message: String
         switch error {

@@ -105,6 +105,19 @@ struct CLITests {
         #expect(soft == hard, "soft \(soft), hard \(hard)")
     }
 
+    @Test("connection caps fit the open-files limit, leaving room for everything else")
+    func capsFitTheFileLimit() {
+        var config = Configuration()
+        config.admin = AdminOptions(host: "127.0.0.1", port: 0)
+        let roomy = config.fitted(toOpenFiles: 1 << 20)
+        #expect(roomy.maxTCPConnections == 1000 && roomy.admin?.maxConnections == 256)
+        let tight = config.fitted(toOpenFiles: 1024)
+        #expect(tight.admin?.maxConnections == 256)
+        #expect(tight.maxTCPConnections == 1024 - 512 - 256)
+        let tiny = config.fitted(toOpenFiles: 256)
+        #expect(tiny.admin?.maxConnections == 64 && tiny.maxTCPConnections == 16)
+    }
+
     @Test("failures of zone, check, explain and serve: one line naming the file or address; status 2 only for bad flags")
     func failureMessages() async throws {
         guard let binary = requireClusterdnsBinary() else { return }

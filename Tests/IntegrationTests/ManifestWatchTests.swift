@@ -4,7 +4,6 @@ import Testing
 import DNSModel
 import DNSServer
 import ClusterDNSRuntime
-import ClusterDNSAdmin
 import ClusterModel
 import Logging
 
@@ -76,21 +75,20 @@ struct ManifestWatchTests {
         try service("twice", ip: "10.60.0.2").write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
         try "kind: Service\nmetadata: {name: broken}\nspec: {clusterIP: 10.60.0.300}\n"
             .write(to: dir.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
-        // Many objects in the last file (decoding files side by side once let it finish last).
-        try (0..<300).map { service("many-\($0)", ip: "10.61.\($0 / 200).\($0 % 200 + 1)") }.joined(separator: "\n---\n")
-            .write(to: dir.appendingPathComponent("d.yaml"), atomically: true, encoding: .utf8)
-        for _ in 0..<2 {
-            let store = ClusterStore()
-            let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
-            #expect(source.scan() == 4)
-            let snapshot = store.snapshot
-            #expect(snapshot.service(namespace: "default", name: "twice")?.service.clusterIP == "10.60.0.2")
-            #expect(snapshot.service(namespace: "default", name: "many-299") != nil)
-            #expect(snapshot.service(namespace: "default", name: "broken") == nil)
-            #expect(Array(source.currentErrors.keys) == [dir.appendingPathComponent("c.yaml").path])
-            #expect(source.currentErrors.values.first?.contains("spec.clusterIP") == true)
-            #expect(source.scan() == 0)                  // nothing changed since
-        }
+        let (store, source) = watching(dir.path)
+        #expect(source.scan() == 3)
+        let snapshot = store.snapshot
+        #expect(snapshot.service(namespace: "default", name: "twice")?.service.clusterIP == "10.60.0.2")
+        #expect(snapshot.service(namespace: "default", name: "broken") == nil)
+        #expect(Array(source.currentErrors.keys) == [dir.appendingPathComponent("c.yaml").path])
+        #expect(source.currentErrors.values.first?.contains("spec.clusterIP") == true)
+        #expect(source.scan() == 0)                      // nothing changed since
+    }
+
+    /// A store and a manifest source over `path`, not yet scanned.
+    func watching(_ path: String) -> (ClusterStore, ManifestSource) {
+        let store = ClusterStore()
+        return (store, ManifestSource(paths: [path], store: store, logger: Logger(label: "test")))
     }
 
     /// A fresh temporary directory, removed by the caller.
@@ -122,8 +120,7 @@ struct ManifestWatchTests {
         try publish("2026_12_07_01", ip: "10.70.0.1")
         try fm.createSymbolicLink(atPath: dir.appendingPathComponent("svc.yaml").path, withDestinationPath: "..data/svc.yaml")
         for path in [dir.path, dir.appendingPathComponent("svc.yaml").path] {
-            let store = ClusterStore()
-            let source = ManifestSource(paths: [path], store: store, logger: Logger(label: "test"))
+            let (store, source) = watching(path)
             #expect(source.scan() == 1)                      // svc.yaml only, not ..<version>/svc.yaml too
             #expect(store.sources.count == 1)
             #expect(clusterIP(store, "cm") == "10.70.0.1")
@@ -143,8 +140,7 @@ struct ManifestWatchTests {
         let file = dir.appendingPathComponent("svc.yaml")
         try service("same", ip: "10.71.0.1").write(to: file, atomically: false, encoding: .utf8)
         let modified = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date)
-        let store = ClusterStore()
-        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        let (store, source) = watching(dir.path)
         #expect(source.scan() == 1)
         try service("same", ip: "10.71.0.2").write(to: file, atomically: false, encoding: .utf8)
         try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: file.path)
@@ -161,8 +157,7 @@ struct ManifestWatchTests {
         try fm.createDirectory(at: sub, withIntermediateDirectories: true)
         try service("kept", ip: "10.72.0.1").write(to: sub.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
         try service("other", ip: "10.72.0.2").write(to: dir.appendingPathComponent("other.yaml"), atomically: true, encoding: .utf8)
-        let store = ClusterStore()
-        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        let (store, source) = watching(dir.path)
         #expect(source.scan() == 2)
         // `sub` becomes a link to itself: stat fails with ELOOP, as opendir fails with EMFILE when
         // no descriptor is left. Not knowing what is in it is not knowing it is empty.
@@ -184,8 +179,7 @@ struct ManifestWatchTests {
         let file = dir.appendingPathComponent("svc.yaml")
         try service("kept", ip: "10.73.0.1").write(to: file, atomically: true, encoding: .utf8)
         #expect(mkfifo(dir.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
-        let store = ClusterStore()
-        let source = ManifestSource(paths: [dir.path], store: store, logger: Logger(label: "test"))
+        let (store, source) = watching(dir.path)
         #expect(source.scan() == 1)                           // svc.yaml; the FIFO is not read
         #expect(source.currentErrors.isEmpty)
         store.apply([.upsert(.service(KubeService(name: "kept", clusterIP: "10.73.0.2")))])
@@ -195,18 +189,5 @@ struct ManifestWatchTests {
         try service("kept", ip: "10.73.0.3").write(to: file, atomically: true, encoding: .utf8)
         #expect(source.scan() == 1)                           // new bytes: read again
         #expect(clusterIP(store, "kept") == "10.73.0.3")
-    }
-
-    @Test("connection caps fit the open-files limit, leaving room for everything else")
-    func capsFitTheFileLimit() {
-        var config = Configuration()
-        config.admin = AdminOptions(host: "127.0.0.1", port: 0)
-        let roomy = config.fitted(toOpenFiles: 1 << 20)
-        #expect(roomy.maxTCPConnections == 1000 && roomy.admin?.maxConnections == 256)
-        let tight = config.fitted(toOpenFiles: 1024)
-        #expect(tight.admin?.maxConnections == 256)
-        #expect(tight.maxTCPConnections == 1024 - 512 - 256)
-        let tiny = config.fitted(toOpenFiles: 256)
-        #expect(tiny.admin?.maxConnections == 64 && tiny.maxTCPConnections == 16)
     }
 }
