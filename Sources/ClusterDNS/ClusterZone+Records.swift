@@ -9,7 +9,7 @@ extension ClusterZone {
     public func records(in snapshot: ClusterSnapshot) -> [ResourceRecord] {
         let view = SnapshotView(snapshot)
         var out: [ResourceRecord] = nsRecords() + nameserverRecords(view)
-        out.append(ResourceRecord(name: apex.prepending("dns-version")!, ttl: ttl, data: .txt(Self.schemaVersion)))
+        out.append(ResourceRecord(name: apex.prepending("dns-version")!, ttl: Self.schemaVersionTTL, data: .txt(Self.schemaVersion)))
         for rr in overlay?.records ?? [] where rr.type != .soa && !(rr.type == .ns && rr.name == apex) {
             out.append(rr)
         }

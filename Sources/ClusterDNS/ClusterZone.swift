@@ -18,6 +18,9 @@ public struct ClusterZone: Sendable {
 
     /// The schema version served at `dns-version.<zone>` (spec §2.1).
     public static let schemaVersion = "1.1.0"
+    /// The TTL of the schema version record: 28800 s, as in the spec's example (§2.1) and
+    /// CoreDNS (`kubernetes.go`); the version never changes while the server runs, whatever `ttl`.
+    public static let schemaVersionTTL: UInt32 = 28800
 
     /// Where the SOA serial starts: the serial is `serialBase` (or the zone file's serial, when
     /// larger) plus the snapshot generation. `serve` passes the Unix time it started at, so the
@@ -130,7 +133,7 @@ public struct ClusterZone: Sendable {
             default: return .records([])
             }
         case .dnsVersion:
-            let txt = ResourceRecord(name: owner, ttl: ttl, data: .txt(Self.schemaVersion))
+            let txt = ResourceRecord(name: owner, ttl: Self.schemaVersionTTL, data: .txt(Self.schemaVersion))
             return .records(type == .txt || type == .any ? [txt] : [])
         case .serviceRoot:
             return .records([])

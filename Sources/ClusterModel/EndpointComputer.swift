@@ -79,7 +79,7 @@ enum EndpointComputer {
 
     /// Merges all slices, de-duplicating by (address, port set); a duplicate that is ready anywhere is ready.
     /// Ready is `conditions.ready`, nil counting as ready (CoreDNS `object/endpoint.go`);
-    /// `publishNotReadyAddresses` makes everything ready (spec A0.4).
+    /// `publishNotReadyAddresses` or the tolerate-unready annotation makes everything ready (spec A0.4, §2.1).
     static func fromSlices(_ slices: [KubeEndpointSlice], service: KubeService) -> [Endpoint] {
         struct Identity: Hashable { let address: IPAddress; let ports: Set<EndpointPort> }
         var index: [Identity: Int] = [:]
@@ -88,7 +88,7 @@ enum EndpointComputer {
             let ports = slice.ports.sorted()
             let portSet = Set(ports)
             for e in slice.endpoints {
-                let ready = service.publishNotReadyAddresses || (e.ready ?? true)
+                let ready = service.publishesNotReadyEndpoints || (e.ready ?? true)
                 for address in e.addresses {
                     let id = Identity(address: address, ports: portSet)
                     if let i = index[id] {
@@ -111,7 +111,7 @@ enum EndpointComputer {
         var seen: Set<Endpoint> = []
         for subset in endpoints.subsets {
             let ports = subset.ports.sorted()
-            for (list, ready) in [(subset.addresses, true), (subset.notReadyAddresses, service.publishNotReadyAddresses)] {
+            for (list, ready) in [(subset.addresses, true), (subset.notReadyAddresses, service.publishesNotReadyEndpoints)] {
                 for a in list {
                     let e = Endpoint(address: a.ip, hostname: a.hostname, ready: ready, targetPod: a.targetName, ports: ports)
                     if seen.insert(e).inserted { out.append(e) }
@@ -136,7 +136,7 @@ enum EndpointComputer {
         var shared = shared
         for pod in pods {
             if pod.phase?.isTerminal == true || pod.podIPs.isEmpty { continue }
-            let ready = service.publishNotReadyAddresses || (pod.ready && !pod.isTerminating)
+            let ready = service.publishesNotReadyEndpoints || (pod.ready && !pod.isTerminating)
             // Hostname only when the pod's subdomain is this service (spec A6.1).
             let hostname = pod.subdomain == service.name && pod.namespace == service.namespace ? pod.hostname : nil
             var ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()

@@ -105,6 +105,7 @@ public struct KubeService: Sendable, Hashable, Codable {
         let ports: [Port]
         let selector: [String: String]?
         let publishNotReadyAddresses: Bool
+        let tolerateUnreadyEndpoints: Bool
         let externalName: String?
         let clusterAddresses: [IPAddress]
         let ipFamilies: [IPFamily]
@@ -134,6 +135,14 @@ public struct KubeService: Sendable, Hashable, Codable {
     public var selector: [String: String]? { fields.value.selector }
     /// `spec.publishNotReadyAddresses`: every endpoint counts as ready (spec A0.4).
     public var publishNotReadyAddresses: Bool { fields.value.publishNotReadyAddresses }
+    /// The annotation `service.alpha.kubernetes.io/tolerate-unready-endpoints` set to true
+    /// (Go's `strconv.ParseBool`, as the old Endpoints controller read it): every endpoint counts
+    /// as ready. The DNS specification names it in its definition of a ready endpoint (§2.1);
+    /// CoreDNS ignores it.
+    public var tolerateUnreadyEndpoints: Bool { fields.value.tolerateUnreadyEndpoints }
+    /// Whether every endpoint counts as ready, whatever its pod or slice says:
+    /// `publishNotReadyAddresses` or `tolerateUnreadyEndpoints`.
+    public var publishesNotReadyEndpoints: Bool { publishNotReadyAddresses || tolerateUnreadyEndpoints }
     /// `spec.externalName`, the CNAME target of an ExternalName service.
     public var externalName: String? { fields.value.externalName }
     /// The cluster IPs as addresses: `clusterIPs`, else `clusterIP`, without `None`, empty ones and
@@ -163,8 +172,8 @@ public struct KubeService: Sendable, Hashable, Codable {
     public init(name: String, namespace: String = "default", labels: [String: String] = [:],
                 type: ServiceType = .clusterIP, clusterIP: String? = nil, clusterIPs: [String] = [],
                 ports: [Port] = [], selector: [String: String]? = nil,
-                publishNotReadyAddresses: Bool = false, externalName: String? = nil,
-                ipFamilies: [IPFamily] = [], ipFamilyPolicy: IPFamilyPolicy? = nil) {
+                publishNotReadyAddresses: Bool = false, tolerateUnreadyEndpoints: Bool = false,
+                externalName: String? = nil, ipFamilies: [IPFamily] = [], ipFamilyPolicy: IPFamilyPolicy? = nil) {
         let texts = clusterIPs.isEmpty ? (clusterIP.map { [$0] } ?? []) : clusterIPs
         var seen = Set<IPAddress>()
         let addresses = texts.compactMap { IPAddress($0) }.filter { seen.insert($0).inserted }
@@ -182,7 +191,8 @@ public struct KubeService: Sendable, Hashable, Codable {
         let families = chosen.reduce(UInt8(0)) { $0 | $1.bit }
         fields = Box(Fields(name: name, namespace: namespace, labels: labels, type: type, clusterIP: clusterIP,
                             clusterIPs: clusterIPs, ports: ports, selector: selector,
-                            publishNotReadyAddresses: publishNotReadyAddresses, externalName: externalName,
+                            publishNotReadyAddresses: publishNotReadyAddresses,
+                            tolerateUnreadyEndpoints: tolerateUnreadyEndpoints, externalName: externalName,
                             clusterAddresses: addresses, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy,
                             endpointFamilyBits: families))
     }
@@ -194,6 +204,9 @@ public struct KubeService: Sendable, Hashable, Codable {
 
     /// This service's object key.
     public var key: ObjectKey { ObjectKey(kind: .service, namespace: namespace, name: name) }
+
+    /// The annotation behind `tolerateUnreadyEndpoints`.
+    static let tolerateUnreadyAnnotation = "service.alpha.kubernetes.io/tolerate-unready-endpoints"
 
     /// Decodes and validates a whole Service object.
     public init(from decoder: any Decoder) throws {
@@ -242,6 +255,8 @@ public struct KubeService: Sendable, Hashable, Codable {
             }
         }
         let ports = try spec?.optional([Port].self, "ports") ?? []
+        let annotations = try top.object("metadata")?.optional([String: String].self, "annotations")
+        let tolerate = annotations?[Self.tolerateUnreadyAnnotation].map { ["1", "t", "T", "true", "TRUE", "True"].contains($0) } ?? false
         let interner = decoder.interner
         self.init(
             name: meta.name, namespace: meta.namespace, labels: interner?.intern(meta.labels) ?? meta.labels, type: type,
@@ -249,13 +264,14 @@ public struct KubeService: Sendable, Hashable, Codable {
             ports: interner?.intern(ports) ?? ports,
             selector: try spec?.optional([String: String].self, "selector"),
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
-            externalName: externalName, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy)
+            tolerateUnreadyEndpoints: tolerate, externalName: externalName, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy)
     }
 
     /// Encodes as a core/v1 Service object.
     public func encode(to encoder: any Encoder) throws {
         var top = encoder.container(keyedBy: FieldKey.self)
-        try ObjectMeta.encode(.service, name: name, namespace: namespace, labels: labels, to: &top)
+        try ObjectMeta.encode(.service, name: name, namespace: namespace, labels: labels,
+                              annotations: tolerateUnreadyEndpoints ? [Self.tolerateUnreadyAnnotation: "true"] : [:], to: &top)
         var spec = top.nestedContainer(keyedBy: FieldKey.self, forKey: "spec")
         try spec.encode(type, forKey: "type")
         try spec.put(clusterIP, "clusterIP")

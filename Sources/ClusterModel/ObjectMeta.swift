@@ -39,13 +39,15 @@ struct ObjectMeta: Sendable, Hashable {
 
     /// Writes `apiVersion`, `kind` and `metadata`.
     static func encode(_ kind: ObjectKind, name: String, namespace: String, labels: [String: String],
-                       deletionTimestamp: String? = nil, to top: inout Encoding) throws {
+                       annotations: [String: String] = [:], deletionTimestamp: String? = nil,
+                       to top: inout Encoding) throws {
         try top.encode(kind.apiVersion, forKey: "apiVersion")
         try top.encode(kind.kindName, forKey: "kind")
         var m = top.nestedContainer(keyedBy: FieldKey.self, forKey: "metadata")
         try m.encode(name, forKey: "name")
         if kind.isNamespaced { try m.encode(namespace, forKey: "namespace") }
         try m.putNonEmpty(labels, "labels")
+        try m.putNonEmpty(annotations, "annotations")
         try m.put(deletionTimestamp, "deletionTimestamp")
     }
 }

@@ -18,7 +18,7 @@ struct Case: CustomTestStringConvertible, Sendable {
 struct SpecTests {
     static let cases: [Case] = [
         // §2.1 schema version
-        Case(name: "dns-version.cluster.local.", type: .txt, answer: ["dns-version.cluster.local. 5 IN TXT \"1.1.0\""]),
+        Case(name: "dns-version.cluster.local.", type: .txt, answer: ["dns-version.cluster.local. 28800 IN TXT \"1.1.0\""]),
         Case(name: "dns-version.cluster.local.", type: .a),
         // §2.3.1 ClusterIP A/AAAA; dual stack; NodePort answers like ClusterIP
         Case(name: "svc1.testns.svc.cluster.local.", type: .a, answer: ["svc1.testns.svc.cluster.local. 5 IN A 10.0.0.1"]),

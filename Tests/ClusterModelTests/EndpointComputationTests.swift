@@ -1,3 +1,4 @@
+import Foundation
 import ClusterModel
 import DNSModel
 import Testing
@@ -193,5 +194,43 @@ func entry(_ objects: [KubeObject], _ name: String = "web") -> ServiceEntry? {
             #expect(now?.service.type == type)
             #expect(now?.endpoints == before)
         }
+    }
+
+    /// Spec §2.1: an endpoint is ready "if it is in the addresses field of the Endpoints object, or
+    /// if the corresponding service has the service.alpha.kubernetes.io/tolerate-unready-endpoints
+    /// annotation set to true"; from every endpoint source alike.
+    @Test func tolerateUnreadyEndpointsAnnotation() throws {
+        func decoded(_ value: String) throws -> [KubeObject] {
+            try ManifestDecoder.decode("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: web
+                  annotations: {service.alpha.kubernetes.io/tolerate-unready-endpoints: "\(value)", other: x}
+                spec: {clusterIP: None, selector: {app: web}, ports: [{name: http, port: 80}]}
+                """, source: "svc.yaml").objects
+        }
+        let tolerant = try decoded("true"), strict = try decoded("no")
+        guard case .service(let s)? = tolerant.first, case .service(let plain)? = strict.first else {
+            Issue.record("no Service decoded"); return
+        }
+        #expect(s.tolerateUnreadyEndpoints && s.publishesNotReadyEndpoints && !s.publishNotReadyAddresses)
+        #expect(!plain.tolerateUnreadyEndpoints)
+        // Encoded back with the annotation (a GET returns it), and read again the same.
+        guard case .service(let again)? = try ManifestDecoder.decode(try JSONEncoder().encode(tolerant), source: "again").objects.first else {
+            Issue.record("no Service decoded again"); return
+        }
+        #expect(again.tolerateUnreadyEndpoints)
+        let pods = [pod("up", ip: "10.0.0.1"), pod("down", ip: "10.0.0.2", ready: false)]
+        #expect(entry(tolerant + pods)?.readyEndpoints.map(\.targetPod) == ["up", "down"])
+        #expect(entry(strict + pods)?.readyEndpoints.map(\.targetPod) == ["up"])
+        let eps = KubeObject.endpoints(KubeEndpoints(name: "web", subsets: [
+            .init(addresses: [.init(ip: ip("10.2.0.1"))], notReadyAddresses: [.init(ip: ip("10.2.0.2"), hostname: "t-1")],
+                  ports: [EndpointPort(name: "http", port: 80)])]))
+        #expect(entry(tolerant + [eps])?.readyEndpoints.map(\.address) == [ip("10.2.0.1"), ip("10.2.0.2")])
+        #expect(entry(strict + [eps])?.readyEndpoints.map(\.address) == [ip("10.2.0.1")])
+        let slice = Self.slice("web-1", [.init(addresses: [ip("10.1.0.3")], ready: false)])
+        #expect(entry(tolerant + [slice])?.readyEndpoints.map(\.address) == [ip("10.1.0.3")])
+        #expect(entry(strict + [slice])?.notReadyEndpoints.map(\.address) == [ip("10.1.0.3")])
     }
 }
