@@ -121,37 +121,35 @@ public final class Forwarder: Sendable {
     }
 
     /// Asks the upstreams in turn, starting with the last one that answered. A reply with
-    /// SERVFAIL, REFUSED, NOTIMP or FORMERR moves on to the next upstream; if none does better,
-    /// the last such reply is returned. Nil when no upstream replied at all.
+    /// SERVFAIL, REFUSED or NOTIMP moves on to the next upstream; if none does better, the last
+    /// such reply is returned. FORMERR, or an extended RCODE (BADVERS, BADCOOKIE: about our hop,
+    /// never the client's), to a query with EDNS is asked again without it (RFC 6891 §7, an
+    /// upstream that does not speak EDNS); if that fails too, the upstream counts as failed, and
+    /// the client gets SERVFAIL rather than an error that blames its own query (as BIND and
+    /// Unbound do). Nil when no upstream gave a usable reply.
     func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Message? {
         let upstreams = configuration.upstreams
         guard !upstreams.isEmpty else { return nil }
         let start = preferred.load(ordering: .relaxed) % upstreams.count
-        let timeout = TimeAmount(configuration.timeout)
         var fallback: Message?
         for step in 0..<upstreams.count {
             let index = (start + step) % upstreams.count
             let upstream = upstreams[index]
-            let id = UInt16.random(in: 0...UInt16.max)
-            let query = Message(id: id, recursionDesired: true, checkingDisabled: checkingDisabled,
-                                questions: [question],
-                                edns: EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: dnssecOK,
-                                           options: [EDNSOption(code: Self.loopTagOption, data: tag)]))
-            let matcher = ReplyMatcher(id: id, question: question)
-            let loop = group.next()
             do {
-                var reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: false,
-                                                                timeout: timeout, on: loop)
-                if reply.truncated {
-                    reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: true,
-                                                                timeout: timeout, on: loop)
+                var reply = try await exchange(question, with: upstream, edns: true, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+                if Self.rejectsOurQuery(reply) {
+                    logger.debug("upstream rejected an EDNS query; asking without EDNS", metadata: [
+                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                    reply = try await exchange(question, with: upstream, edns: false, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
                 }
                 switch reply.rcode {
-                case .servFail, .refused, .notImp, .formErr:
+                case _ where Self.rejectsOurQuery(reply):
+                    logger.warning("upstream rejected our query", metadata: [
+                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                case .servFail, .refused, .notImp:
                     logger.debug("upstream failed the query", metadata: [
                         "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
                     fallback = reply
-                    continue
                 default:
                     if index != start { preferred.store(index, ordering: .relaxed) }
                     return reply
@@ -162,6 +160,30 @@ public final class Forwarder: Sendable {
             }
         }
         return fallback
+    }
+
+    /// FORMERR or an extended RCODE: the upstream found fault with our query, not the client's.
+    static func rejectsOurQuery(_ reply: Message) -> Bool {
+        reply.rcode == .formErr || reply.rcode.rawValue > 15
+    }
+
+    /// One question to one upstream over UDP, again over TCP when the reply is truncated. With
+    /// `edns`, the query carries OPT (our payload size, DO, the loop tag); without, it is a
+    /// plain RFC 1035 query (512-byte replies).
+    private func exchange(_ question: Question, with upstream: SocketAddress, edns: Bool, dnssecOK: Bool,
+                          checkingDisabled: Bool) async throws -> Message {
+        let id = UInt16.random(in: 0...UInt16.max)
+        let query = Message(id: id, recursionDesired: true, checkingDisabled: checkingDisabled,
+                            questions: [question],
+                            edns: edns ? EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: dnssecOK,
+                                              options: [EDNSOption(code: Self.loopTagOption, data: tag)]) : nil)
+        let matcher = ReplyMatcher(id: id, question: question)
+        let loop = group.next(), timeout = TimeAmount(configuration.timeout)
+        let reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: false,
+                                                        timeout: timeout, on: loop)
+        guard reply.truncated else { return reply }
+        return try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: true,
+                                                   timeout: timeout, on: loop)
     }
 
     /// The client's reply from an upstream answer: the client's ID, question (spelling kept),

@@ -17,10 +17,19 @@ public struct ForwardedAnswer: Sendable, Equatable {
         self.additional = additional; self.authenticData = authenticData
     }
 
-    /// The upstream reply's sections.
+    /// The upstream reply's sections. A TTL with its top bit set counts as 0 (RFC 2181 §8), so
+    /// it is neither passed on nor cached.
     public init(_ reply: Message) {
-        self.init(rcode: reply.rcode, answers: reply.answers, authority: reply.authority,
-                  additional: reply.additional, authenticData: reply.authenticData)
+        func sane(_ records: [ResourceRecord]) -> [ResourceRecord] {
+            guard records.contains(where: { $0.ttl > Int32.max.magnitude }) else { return records }
+            return records.map { rr in
+                var rr = rr
+                if rr.ttl > Int32.max.magnitude, rr.type != .opt { rr.ttl = 0 }
+                return rr
+            }
+        }
+        self.init(rcode: reply.rcode, answers: sane(reply.answers), authority: sane(reply.authority),
+                  additional: sane(reply.additional), authenticData: reply.authenticData)
     }
 
     /// How long this answer may be cached (nil: not at all). Positive answers: the smallest TTL

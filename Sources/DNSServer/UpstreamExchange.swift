@@ -21,8 +21,12 @@ struct ReplyMatcher: Sendable {
     func accepts(_ bytes: ByteBuffer) -> Message? {
         guard bytes.readableBytes >= 12,
               let reply = try? Message(wire: bytes.readableBytesView),
-              reply.isResponse, reply.id == id, reply.questions.count == 1,
-              let q = reply.questions.first,
+              reply.isResponse, reply.id == id
+        else { return nil }
+        // A FORMERR without a question is how many servers that do not know EDNS answer one
+        // (RFC 6891 §7); accepted on its ID alone, it can only make us ask again without EDNS.
+        if reply.questions.isEmpty, reply.rcode == .formErr, reply.answers.isEmpty { return reply }
+        guard reply.questions.count == 1, let q = reply.questions.first,
               q.name == question.name, q.type == question.type, q.class == question.class
         else { return nil }
         return reply
@@ -97,6 +101,10 @@ enum UpstreamExchange {
                 .connect(to: address)
         } else {
             connect = DatagramBootstrap(group: loop)
+                // Room for any datagram (NIO reads 2,048 bytes by default, and a larger reply
+                // would be cut and fail to parse): we advertise up to 4,096 (RFC 6891 §6.2.3),
+                // and an upstream may send more.
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_535))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(UpstreamUDPHandler(matcher: matcher, promise: promise))
