@@ -36,14 +36,17 @@ public struct ClusterZone: Sendable {
     }
 
     /// The zone's SOA: the overlay's when it has one (serial advanced by the snapshot generation,
-    /// from `serialBase` when that is larger), otherwise synthesised like CoreDNS (`ns.dns.<zone>`,
+    /// from `serialBase` when that is larger; minimum and TTL the smaller of its minimum and
+    /// `ttl`), otherwise synthesised like CoreDNS (`ns.dns.<zone>`,
     /// `hostmaster.<zone>`, serial `serialBase` + generation).
     public func soa(in snapshot: ClusterSnapshot) -> ResourceRecord {
         let serial = UInt32(truncatingIfNeeded: snapshot.generation)
         if let rr = overlay?.soa, case .soa(var data) = rr.data {
             data.serial = max(data.serial, serialBase) &+ serial
             data.minimum = min(data.minimum, ttl)
-            return ResourceRecord(name: apex, ttl: ttl, data: .soa(data))
+            // Its TTL is the minimum too: a negative answer is cached for min(SOA TTL, minimum)
+            // (RFC 2308 §3), which must not exceed the minimum the file asks for.
+            return ResourceRecord(name: apex, ttl: data.minimum, data: .soa(data))
         }
         return ResourceRecord(name: apex, ttl: ttl, data: .soa(SOAData(
             mname: nameserver, rname: apex.prepending("hostmaster") ?? apex,

@@ -48,4 +48,19 @@ struct NameServerTests {
         #expect(ask("ns.dns.cluster.local.", .a, zone: z, in: snap).rcode == .nxDomain)
         #expect(ask("cluster.local.", .ns, zone: z, in: snap).additional == [try ResourceRecord(presentation: "ns1.cluster.local. 5 IN A 192.0.2.53")])
     }
+
+    @Test("a negative answer's SOA lives min(file minimum, --ttl), its TTL included (RFC 2308 §3)")
+    func negativeTTLFromZoneFile() throws {
+        let overlay = StaticZone(origin: "cluster.local.", records: [
+            try ResourceRecord(presentation: "cluster.local. 3600 IN SOA ns1.cluster.local. h.cluster.local. 1 2 3 4 5"),
+        ])
+        let snap = try snapshot(Self.kubeDNS)
+        for (ttl, expected) in [(UInt32(30), UInt32(5)), (3, 3)] {
+            let z = ClusterZone(apex: "cluster.local.", ttl: ttl, podMode: .insecure, overlay: overlay)
+            let nx = ask("nope.cluster.local.", .a, zone: z, in: snap)
+            #expect(nx.rcode == .nxDomain)
+            guard let soa = nx.authority.first, case .soa(let data) = soa.data else { Issue.record("no SOA"); continue }
+            #expect(soa.ttl == expected && data.minimum == expected, "--ttl \(ttl)")
+        }
+    }
 }
