@@ -66,6 +66,17 @@ public struct Authority: Sendable {
         }
     }
 
+    /// The SOA a transfer of `zone` starts with (the first of `transferRecords`), without
+    /// building the rest; nil for no zone, or a static zone without SOA.
+    func transferSOA(_ zone: Zone, in snapshot: ClusterSnapshot) -> ResourceRecord? {
+        switch zone {
+        case .cluster: return cluster.soa(in: snapshot)
+        case .reverse(let r): return cluster.reverseSOA(zone: r, in: snapshot)
+        case .static(let origin): return staticZones[origin]?.soa
+        case .none: return nil
+        }
+    }
+
     /// Every record of a zone for AXFR (RFC 5936): SOA first; the caller appends the closing SOA.
     public func transferRecords(_ zone: Zone, in snapshot: ClusterSnapshot) -> [ResourceRecord]? {
         switch zone {

@@ -89,6 +89,10 @@ extension Authority {
             return transfer(question, zone: zone, reply: reply, context: context, snapshot: snapshot,
                             clientSOA: query.authority.first { $0.type == .soa })
         }
+        if question.type.rawValue == 253 || question.type.rawValue == 254 {
+            reply.rcode = .notImp                    // MAILB, MAILA: valid QTYPEs (RFC 1035 §3.2.3), not served
+            return .reply(reply.wire(maxSize: limit))
+        }
         if question.type.isMetaType && question.type != .any {
             reply.rcode = .formErr                   // OPT or a meta type as QTYPE
             return .reply(reply.wire(maxSize: limit))
@@ -133,17 +137,28 @@ extension Authority {
     /// messages of at most ~16 KiB. An IXFR (RFC 1995) whose serial (the SOA in the query's
     /// authority section) is current or newer by serial arithmetic (RFC 1982) gets our SOA alone
     /// (§2: the client is up to date); any other IXFR a full transfer, which §4 allows (we keep
-    /// no history of differences). Transfers over UDP are refused.
+    /// no history of differences). Over UDP an IXFR (from any client) gets our SOA alone, as §2
+    /// answers one whose differences do not fit (the client then asks over TCP, or sees it is
+    /// current); an AXFR
+    /// over UDP is refused (RFC 5936 §4.2: TCP only).
     func transfer(_ question: Question, zone: Zone, reply: Message, context: QueryContext,
                   snapshot: ClusterSnapshot, clientSOA: ResourceRecord? = nil) -> QueryOutcome {
         var reply = reply
-        guard context.isTCP, context.transferAllowed, zone != .none,
-              let records = transferRecords(zone, in: snapshot), let soa = records.first,
-              question.name == soa.name else {
+        // Over UDP the SOA alone goes to any client: it is what a SOA query gives anyone.
+        let permitted = context.isTCP ? context.transferAllowed : question.type == .ixfr
+        guard permitted, let soa = transferSOA(zone, in: snapshot), question.name == soa.name else {
             reply.rcode = .refused
             return .reply(reply.wire(maxSize: context.isTCP ? 65535 : udpLimit(reply)))
         }
         reply.authoritative = true
+        guard context.isTCP else {
+            reply.answers = [soa]
+            return .reply(reply.wire(maxSize: udpLimit(reply)))
+        }
+        guard let records = transferRecords(zone, in: snapshot) else {
+            reply.rcode = .refused
+            return .reply(reply.wire(maxSize: 65535))
+        }
         if question.type == .ixfr, case .soa(let ours) = soa.data {
             let current = clientSOA.map { rr -> Bool in
                 guard case .soa(let theirs) = rr.data else { return false }

@@ -62,7 +62,7 @@ struct FrontDoorTests {
         }
     }
 
-    @Test("NOTIMP for other opcodes, REFUSED for other classes and outside names")
+    @Test("NOTIMP for other opcodes and MAILB/MAILA, REFUSED for other classes and outside names")
     func opcodesAndClasses() async throws {
         try await withServer { server in
             for opcode: UInt8 in [1, 2, 3, 4, 5, 6, 15] {
@@ -78,6 +78,10 @@ struct FrontDoorTests {
             #expect(await send(chaos, port: server.port)?.rcode == .refused)
             #expect(await send(query("www.example.org."), port: server.port)?.rcode == .refused)
             #expect(await send(query("cluster.local.", .axfr), port: server.port)?.rcode == .refused)   // AXFR over UDP
+            // QTYPE MAILB, MAILA: valid (RFC 1035 §3.2.3), not served; OPT as QTYPE: malformed.
+            for (type, rcode) in [(253, ResponseCode.notImp), (254, .notImp), (41, .formErr)] {
+                #expect(await send(query("web.default.svc.cluster.local.", RecordType(rawValue: UInt16(type))), port: server.port)?.rcode == rcode)
+            }
             try await stillServes(server.port)
         }
     }
