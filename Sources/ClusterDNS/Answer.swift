@@ -11,11 +11,15 @@ public struct Answer: Sendable, Equatable {
     public var authority: [ResourceRecord]
     /// Address records of SRV targets and the like.
     public var additional: [ResourceRecord]
+    /// A referral to a delegated zone (NS in `authority`, RFC 1034 §4.3.2 step 3b): sent
+    /// without the AA bit.
+    public var isReferral: Bool
 
     /// Builds an answer; the default is NODATA (NOERROR, no records).
     public init(rcode: ResponseCode = .noError, answer: [ResourceRecord] = [],
-                authority: [ResourceRecord] = [], additional: [ResourceRecord] = []) {
+                authority: [ResourceRecord] = [], additional: [ResourceRecord] = [], isReferral: Bool = false) {
         self.rcode = rcode; self.answer = answer; self.authority = authority; self.additional = additional
+        self.isReferral = isReferral
     }
 
     /// True for a NOERROR answer without records (the name exists, the type does not).

@@ -108,7 +108,7 @@ extension Authority {
             answer.rcode = .servFail
         }
         if zone == .cluster { scope = cluster.scope(of: answer, question: question, in: snapshot) }
-        reply.authoritative = true
+        reply.authoritative = !answer.isReferral
         reply.rcode = answer.rcode
         reply.answers = answer.answer
         reply.authority = answer.authority

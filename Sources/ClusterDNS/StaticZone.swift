@@ -2,7 +2,9 @@ import DNSModel
 
 /// A zone served from fixed records (an RFC 1035 master file in `zones/`), answered
 /// authoritatively per RFC 1034 §4.3.2: exact match, CNAME, NODATA for existing names and empty
-/// non-terminals, NXDOMAIN otherwise; negative answers carry the SOA (RFC 2308 §3).
+/// non-terminals, NXDOMAIN otherwise; negative answers carry the SOA (RFC 2308 §3). A name at or
+/// below a delegation (NS records below the apex) gets a referral (step 3b). Wildcard owners
+/// (`*`) are not expanded: they are literal names (`warnings` says so).
 public struct StaticZone: Sendable {
     /// The zone apex.
     public let origin: DomainName
@@ -13,6 +15,10 @@ public struct StaticZone: Sendable {
     private let byName: [DomainName: [ResourceRecord]]
     /// Names that exist without records of their own (RFC 8020 empty non-terminals).
     private let emptyNonTerminals: Set<DomainName>
+    /// Zone cuts: names below the apex that own NS records (RFC 1034 §4.2.1).
+    private let cuts: Set<DomainName>
+    /// What the zone holds that is served other than a reader might expect (wildcard owners).
+    public let warnings: [String]
 
     /// Builds a zone from records; those outside `origin` are dropped and reported.
     public init(origin: DomainName, records: [ResourceRecord]) {
@@ -33,6 +39,37 @@ public struct StaticZone: Sendable {
         self.byName = byName
         self.emptyNonTerminals = ents
         self.soa = kept.first { $0.type == .soa && $0.name == origin }
+        let apex = origin.lowercased()
+        cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() })
+        let wildcards = Set(kept.filter { $0.name.labelBytes.first == [UInt8(ascii: "*")] }.map { $0.name.lowercased() })
+        warnings = wildcards.sorted { $0.description < $1.description }.map {
+            "\($0) is a wildcard owner: wildcards are not expanded, it answers only for its own name"
+        }
+    }
+
+    /// The zone cut nearest the apex at or above `name`, when `name` lies in delegated space.
+    func delegation(of name: DomainName) -> DomainName? {
+        guard !cuts.isEmpty else { return nil }
+        var found: DomainName?
+        var n = name.lowercased()
+        while n != origin, n.isSubdomain(of: origin) {
+            if cuts.contains(n) { found = n }
+            n = n.dropping(labels: 1)
+        }
+        return found
+    }
+
+    /// A referral to the zone cut `cut` (RFC 1034 §4.3.2 step 3b): no answer, not
+    /// authoritative, the cut's NS records in the authority section, and the addresses of those
+    /// name servers this zone holds (glue) in the additional section.
+    func referral(to cut: DomainName) -> Answer {
+        let ns = (byName[cut] ?? []).filter { $0.type == .ns }
+        var glue: [ResourceRecord] = []
+        for rr in ns {
+            guard case .ns(let target) = rr.data else { continue }
+            glue += (byName[target.lowercased()] ?? []).filter { $0.type == .a || $0.type == .aaaa }
+        }
+        return Answer(authority: ns, additional: glue, isReferral: true)
     }
 
     /// True when `name` owns records or is an empty non-terminal of this zone.
@@ -80,12 +117,19 @@ public struct StaticZone: Sendable {
     /// zone (RFC 1034 §4.3.2 step 3a; `Answer.followingCNAMEs`).
     public func answer(_ question: Question) -> Answer {
         answerName(question).followingCNAMEs(of: question) { target in
-            target.isSubdomain(of: origin) ? answerName(Question(name: target, type: question.type)) : nil
+            // A target in delegated space is not ours to answer: the chain stops at its CNAME.
+            target.isSubdomain(of: origin) && delegation(of: target) == nil
+                ? answerName(Question(name: target, type: question.type)) : nil
         }
     }
 
     /// The answer for the question's name alone: a CNAME there is not followed.
     func answerName(_ question: Question) -> Answer {
+        // DS (43) at a cut belongs to the parent side (RFC 4035 §3.1.4.1); anything else there or
+        // below is a referral.
+        if let cut = delegation(of: question.name), !(question.type.rawValue == 43 && question.name.lowercased() == cut) {
+            return referral(to: cut)
+        }
         let negativeSOA = soa.map { soa -> ResourceRecord in
             var rr = soa
             if case .soa(let d) = soa.data { rr.ttl = min(soa.ttl, d.minimum) }   // RFC 2308 §5

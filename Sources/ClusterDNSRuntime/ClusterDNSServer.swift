@@ -72,6 +72,9 @@ public final class ClusterDNSServer: Sendable {
         if let dir = config.zonesDirectory {
             zones = try ZoneLoader.load(directory: dir)
             logger.info("zones loaded", metadata: ["directory": "\(dir)", "zones": "\(zones.map { $0.origin.description })"])
+            for zone in zones {
+                for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+            }
         }
         readiness.loaded("zones")
         let overlay = zones.first { $0.origin == config.domain }

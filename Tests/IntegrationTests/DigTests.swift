@@ -111,4 +111,37 @@ struct DigTests {
             #expect(tcp.edns?.udpPayloadSize == 1232)
         }
     }
+
+    @Test("a static zone's delegation is answered with a referral (RFC 1034 §4.3.2 step 3b)")
+    func delegation() async throws {
+        let dir = try writeTemporaryFiles(["deleg.test.zone": """
+            $ORIGIN deleg.test.
+            @        300 IN SOA ns1 hostmaster 1 7200 1800 86400 60
+            @        300 IN NS  ns1
+            ns1      300 IN A   192.0.2.1
+            www      300 IN A   192.0.2.2
+            sub      300 IN NS  ns.sub
+            ns.sub   300 IN A   192.0.2.53
+            *.wild   300 IN A   192.0.2.9
+
+            """])
+        try await withServer(zones: dir) { server async throws in
+            for name in ["x.sub.deleg.test", "sub.deleg.test", "ns.sub.deleg.test"] {
+                let out = try await digAsync(server.port, ["+norec", name, "A"])
+                #expect(digStatus(out) == "NOERROR", "\(name)")
+                #expect(!digFlags(out).contains("aa"), "a referral is not authoritative: \(name)")
+                #expect(digAnswers(out).isEmpty, "\(name)")
+                let flat = out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                #expect(flat.contains("AUTHORITY: 1") && flat.contains("sub.deleg.test. 300 IN NS ns.sub.deleg.test."), "\(name)")
+                #expect(flat.contains("ns.sub.deleg.test. 300 IN A 192.0.2.53"), "glue: \(name)")
+            }
+            let www = try await digAsync(server.port, ["www.deleg.test"])
+            #expect(digFlags(www).contains("aa") && digAnswers(www) == ["www.deleg.test. A 192.0.2.2"])
+            // No wildcard expansion: the `*` owner answers for itself alone.
+            #expect(digStatus(try await digAsync(server.port, ["a.wild.deleg.test"])) == "NXDOMAIN")
+            #expect(try await digShort(server.port, "*.wild.deleg.test") == ["192.0.2.9"])
+            #expect(server.authority.staticZones.values.flatMap(\.warnings) == [
+                "*.wild.deleg.test. is a wildcard owner: wildcards are not expanded, it answers only for its own name"])
+        }
+    }
 }
