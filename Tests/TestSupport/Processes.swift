@@ -26,11 +26,34 @@ public func runBlocking(_ program: String, _ arguments: [String], stdin: String?
         p.standardInput = FileHandle.nullDevice
         try p.run()
     }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    let (o, e) = drain(out.fileHandleForReading.fileDescriptor, err.fileHandleForReading.fileDescriptor)
     p.waitUntilExit()
     return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                          stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// Reads two pipes to their ends together (a child that fills one while we wait on the other
+/// would block), retrying what a signal interrupts: Foundation's `readDataToEndOfFile` traps on
+/// EINTR (`try!` in FileHandle), which killed a whole test run once.
+func drain(_ first: Int32, _ second: Int32) -> ([UInt8], [UInt8]) {
+    var fds = [pollfd(fd: first, events: Int16(POLLIN), revents: 0), pollfd(fd: second, events: Int16(POLLIN), revents: 0)]
+    var output: [[UInt8]] = [[], []]
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while fds.contains(where: { $0.fd >= 0 }) {
+        if poll(&fds, 2, -1) < 0 {
+            if errno == EINTR { continue }
+            break
+        }
+        for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
+            let n = read(fds[i].fd, &chunk, chunk.count)
+            if n > 0 {
+                output[i] += chunk[0..<n]
+            } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                fds[i].fd = -1                       // end of file, or an error: poll ignores it now
+            }
+        }
+    }
+    return (output[0], output[1])
 }
 
 /// Runs a program off the cooperative pool: a blocked pool thread would stall the servers under
