@@ -53,6 +53,17 @@ public enum ClusterLint {
                     }
                 }
             }
+            // A DNS name holds at most 255 octets (RFC 1035 §2.3.4): the wire form of a name
+            // written with its final dot is one octet longer than the text.
+            let serviceText = "\(s.name).\(s.namespace).svc.\(domain)"
+            if serviceText.utf8.count + 1 > 255 {
+                out.append(Warning(object: key, message: "\(serviceText) is longer than a DNS name can be (255 octets): the service has no name"))
+            } else {
+                let labels = Set((entry.readyEndpoints + entry.notReadyEndpoints).map(\.dnsLabel))
+                for label in labels.sorted() where label.utf8.count + 1 + serviceText.utf8.count + 1 > 255 {
+                    out.append(Warning(object: key, message: "\(label).\(serviceText) is longer than a DNS name can be (255 octets): that endpoint has no name, SRV target or PTR"))
+                }
+            }
             var owners: [String: Set<String>] = [:]
             for ep in entry.readyEndpoints + entry.notReadyEndpoints {
                 guard let h = ep.hostname else { continue }

@@ -20,7 +20,7 @@ extension ClusterZone {
             var endpointNames = Set<String>()
             if service.kind.isAddressable {
                 for ep in service.readyEndpoints where endpointNames.insert(ep.dnsLabel).inserted {
-                    let owner = endpointName(ep, in: service)
+                    guard let owner = endpointName(ep, in: service) else { continue }
                     if case .records(let rrs, _) = endpointLookup(service, hostname: ep.dnsLabel, owner: owner, type: .any) {
                         out += rrs
                     }

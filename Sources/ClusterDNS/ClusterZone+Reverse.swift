@@ -61,7 +61,7 @@ extension ClusterZone {
             if seen.insert(name).inserted { out.append(name) }
         }
         for (service, endpoint) in view.endpoints(withIP: address) {
-            let name = endpointName(endpoint, in: service)
+            guard let name = endpointName(endpoint, in: service) else { continue }
             if seen.insert(name).inserted { out.append(name) }
         }
         return out

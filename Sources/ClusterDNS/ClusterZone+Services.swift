@@ -89,9 +89,12 @@ extension ClusterZone {
         // endpoints' ports are matched first (kept, endpoint by endpoint, for the records).
         var matched: [UInt16?] = [], count = 0
         matched.reserveCapacity(endpoints.count * ports.count)
+        // An endpoint whose name would pass 255 octets has no target (RFC 1035 §2.3.4).
+        let room = 255 - service.wire.count - 1
         for i in endpoints.indices {
+            let named = endpoints[i].dnsLabel.utf8.count <= room
             for p in ports {
-                let port = endpoints[i].port(named: p.name, proto: p.proto)
+                let port = named ? endpoints[i].port(named: p.name, proto: p.proto) : nil
                 matched.append(port)
                 if port != nil { count += 1 }
             }
@@ -110,9 +113,10 @@ extension ClusterZone {
             var target: DomainName?
             for port in matched[i * ports.count ..< (i + 1) * ports.count] {
                 guard let port else { continue }
-                if target == nil { target = service.prepending(label) ?? service }
+                if target == nil { target = service.prepending(label) }
+                guard let target else { break }
                 if seen.insert(TargetPort(label: label, port: port)).inserted {
-                    out.append(srvRecord(owner: owner, port: port, target: target!, weight: weight))
+                    out.append(srvRecord(owner: owner, port: port, target: target, weight: weight))
                 }
             }
             // In target order, each record once: the endpoints are sorted by address, then
@@ -127,8 +131,10 @@ extension ClusterZone {
 
     /// The per-endpoint name `<hostname>.<svc>.<ns>.svc.<zone>`; an endpoint without a hostname
     /// gets its dashed address (spec §2.4.1 leaves the label free; CoreDNS uses the dashed IP).
-    func endpointName(_ ep: Endpoint, in entry: ServiceView) -> DomainName {
-        serviceName(entry).prepending(ep.dnsLabel) ?? serviceName(entry)
+    /// Nil when that name would pass 255 octets (RFC 1035 §2.3.4): such an endpoint has no name,
+    /// no SRV record and no PTR.
+    func endpointName(_ ep: Endpoint, in entry: ServiceView) -> DomainName? {
+        serviceName(entry).prepending(ep.dnsLabel)
     }
 
     /// `<hostname>.<svc>.<ns>.svc.<zone>`: the ready endpoints with that name (spec §2.4.1;

@@ -220,4 +220,38 @@ struct SpecTests {
             #expect(Set(got.answer.filter { $0.type == q.type && $0.name == q.name }) == expected, "\(q.name) \(q.type)")
         }
     }
+
+    @Test("an endpoint whose name would pass 255 octets has no name, SRV target or PTR (RFC 1035 §2.3.4)")
+    func overlongEndpointName() throws {
+        let svc = String(repeating: "s", count: 63), ns = String(repeating: "n", count: 63), host = String(repeating: "h", count: 63)
+        let long = ClusterZone(apex: DomainName("\(String(repeating: "a", count: 40)).\(String(repeating: "b", count: 40)).local.")!, ttl: 5)
+        let snap = try snapshot("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: \(svc), namespace: \(ns)}
+            spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: e1, namespace: \(ns), labels: {kubernetes.io/service-name: \(svc)}}
+            addressType: IPv4
+            ports: [{name: http, port: 80}]
+            endpoints:
+            - {addresses: [10.9.0.1], hostname: \(host)}
+            - {addresses: [10.9.0.2], hostname: short}
+            """)
+        let service = "\(svc).\(ns).svc.\(long.apex)"
+        let srv = ask(service, .srv, zone: long, in: snap)
+        #expect(srv.answer.count == 1)
+        #expect(srv.answer.first?.data == .srv(SRVData(priority: 0, weight: 100, port: 80, target: DomainName("short.\(service)")!)))
+        #expect(srv.additional.map(\.name) == [DomainName("short.\(service)")!])
+        #expect(ask(service, .a, zone: long, in: snap).answer.count == 2, "both addresses still answer the service name")
+        let exported = long.records(in: snap)
+        #expect(exported.filter { $0.name == DomainName(service)! && $0.type == .a }.count == 2)
+        #expect(exported.filter { $0.type == .srv }.count == 2, "bare-name and _http._tcp SRV, one record each")
+        #expect(long.reverseRecords(in: snap).values.joined().filter { $0.type == .ptr }.count == 1)
+        // `clusterdns check` says so.
+        #expect(ClusterLint.warnings(in: snap, domain: long.apex).map(\.message) == [
+            "\(host).\(service) is longer than a DNS name can be (255 octets): that endpoint has no name, SRV target or PTR"])
+    }
 }
