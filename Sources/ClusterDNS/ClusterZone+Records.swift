@@ -39,10 +39,11 @@ extension ClusterZone {
         return [soa] + Self.canonicalOrder(out)
     }
 
-    /// PTR records of every known address, per reverse zone (`in-addr.arpa.`, `ip6.arpa.`).
+    /// PTR records of every known address, per reverse zone (`in-addr.arpa.` and `ip6.arpa.`,
+    /// both always: each has its SOA and NS, as served, even with no address of its family).
     public func reverseRecords(in snapshot: ClusterSnapshot) -> [DomainName: [ResourceRecord]] {
         let view = SnapshotView(snapshot)
-        var byZone: [DomainName: [ResourceRecord]] = [:]
+        var byZone: [DomainName: [ResourceRecord]] = ["in-addr.arpa.": [], "ip6.arpa.": []]
         for address in view.allAddresses {
             let owner = address.reverseName
             let zone: DomainName = if case .v4 = address { "in-addr.arpa." } else { "ip6.arpa." }

@@ -24,12 +24,17 @@ struct Zone: ParsableCommand {
     var ttl: UInt32 = 5
     @Flag(name: .long, help: "Also print the reverse zones (in-addr.arpa, ip6.arpa).")
     var reverse = false
+    @Option(name: .long, help: ArgumentHelp("Directory of zone files; the one for the cluster domain supplies SOA, NS and extra names, as for serve. Default: ./zones when present.", valueName: "DIR"))
+    var zones: String?
 
     func validate() throws {
         guard DomainName(domain) != nil else { throw ValidationError("--domain \(domain): not a domain name") }
         guard ttl <= 3600 else { throw ValidationError("--ttl \(ttl): must be between 0 and 3600") }
         for m in manifests where !FileManager.default.fileExists(atPath: m) {
             throw ValidationError("--manifests \(m): no such file or directory")
+        }
+        if let zones, !FileManager.default.fileExists(atPath: zones) {
+            throw ValidationError("--zones \(zones): no such directory")
         }
     }
 
@@ -44,10 +49,24 @@ struct Zone: ParsableCommand {
         }
         // The serial starts from the export time (as `serve` starts from its start time), so a
         // later export of the same cluster never carries a lower serial.
-        let zone = ClusterZone(apex: DomainName(domain)!.lowercased(), ttl: ttl,
-                               serialBase: ClusterZone.serialBaseNow)
+        let apex = DomainName(domain)!.lowercased()
+        let directory = zones ?? (FileManager.default.fileExists(atPath: "zones") ? "zones" : nil)
+        let overlay: StaticZone?
+        do {
+            overlay = try directory.map { try ZoneLoader.load(directory: $0) }?.first { $0.origin == apex }
+        } catch {
+            throw CommandFailure("\(error)")            // the message names the file and line
+        }
+        let zone = ClusterZone(apex: apex, ttl: ttl, overlay: overlay, serialBase: ClusterZone.serialBaseNow)
         let snapshot = store.snapshot
-        print(ZoneFile.render(zone.records(in: snapshot), origin: zone.apex), terminator: "")
+        let records = zone.records(in: snapshot)
+        print(ZoneFile.render(records, origin: zone.apex), terminator: "")
+        // An in-zone name server needs an address in the zone (glue): Knot's kzonecheck and
+        // knotd reject or warn about a zone without it, as `serve` answers its name NODATA.
+        for case .ns(let target) in records.filter({ $0.type == .ns && $0.name == apex }).map(\.data)
+        where target.isSubdomain(of: apex) && !records.contains(where: { $0.name == target && ($0.type == .a || $0.type == .aaaa) }) {
+            FileHandle.standardError.write(Data("clusterdns: warning: name server \(target) has no address in the zone (no Service kube-system/kube-dns, and no zone file for \(apex) naming one), so servers that check glue reject this zone\n".utf8))
+        }
         if reverse {
             for (apex, records) in zone.reverseRecords(in: snapshot).sorted(by: { $0.key < $1.key }) {
                 print(ZoneFile.render(records, origin: apex), terminator: "")

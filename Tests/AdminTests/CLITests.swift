@@ -159,4 +159,23 @@ struct CLITests {
             #expect(taken.stderr.contains("cannot listen for DNS on 127.0.0.1:\(server.port)"), "\(taken.stderr)")
         }
     }
+
+    @Test("zone --zones: the cluster domain's zone file supplies SOA, NS and glue, as for serve; a name server without address is warned about")
+    func zoneWithZoneFiles() async throws {
+        guard let binary = requireClusterdnsBinary() else { return }
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("cli-zones-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let examples = repositoryRoot + "/examples"
+        var r = try await run(binary, ["zone", "--manifests", examples, "--zones", repositoryRoot + "/zones", "--reverse"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+        #expect(r.stdout.contains("ns.dns.cluster.local.\t5\tIN\tA\t127.0.0.1") && r.stdout.contains("registry.cluster.local."), "\(r.stdout)")
+        #expect(r.stdout.contains("$ORIGIN in-addr.arpa.") && r.stdout.contains("$ORIGIN ip6.arpa."))
+        r = try await run(binary, ["zone", "--manifests", examples, "--zones", empty.path])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("warning: name server ns.dns.cluster.local. has no address in the zone"), "\(r.stderr)")
+        try "$ORIGIN cluster.local.\n@ 5 IN SOA ns hostmaster 1 2 3 4\n".write(to: empty.appendingPathComponent("cluster.local.zone"), atomically: true, encoding: .utf8)
+        r = try await run(binary, ["zone", "--manifests", examples, "--zones", empty.path])
+        #expect(r.status == 1 && r.stderr.hasPrefix("clusterdns: \(empty.path)/cluster.local.zone"), "\(r.stderr)")
+    }
 }

@@ -97,12 +97,13 @@ struct DocArticleTests {
         for (origin, records) in zone.reverseRecords(in: snapshot).sorted(by: { $0.key < $1.key }) {
             print(ZoneFile.render(records, origin: origin))
         }
-        #expect(printed.count == 2)
+        #expect(printed.count == 3)                  // the zone, in-addr.arpa, ip6.arpa (SOA and NS only)
         let lines = printed[0].split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.hasPrefix("$") }
         #expect(lines.first?.contains("\tSOA\t") == true, "SOA first: \(printed[0])")
         #expect(printed[0].contains("web-0.web.default.svc.cluster.local.\t5\tIN\tA\t10.244.1.10"), "\(printed[0])")
         #expect(!printed[0].contains("10.244.1.11"), "not-ready endpoints are not in the zone")
         #expect(printed[1].contains("PTR"), "\(printed[1])")
+        #expect(!printed[2].contains("PTR") && printed[2].contains("ip6.arpa.\t5\tIN\tSOA"), "\(printed[2])")
         // The zone-file text parses back into the same records.
         let parsed = try ZoneFile.parse(printed[0], origin: zone.apex)
         #expect(parsed.count == zone.records(in: snapshot).count)

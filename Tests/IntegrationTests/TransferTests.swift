@@ -23,9 +23,9 @@ let clusterdnsExecutable: String? = {
 
 @Suite("Zone transfers (AXFR)", .serialized)
 struct TransferTests {
-    @Test("dig axfr cluster.local: SOA first and last, every record of `clusterdns zone`")
+    @Test("dig axfr cluster.local: SOA first and last, every record of `clusterdns zone` (both with zones/)")
     func clusterZone() async throws {
-        try await withServer(zones: nil) { server async throws in
+        try await withServer { server async throws in
             let out = try await digAsync(server.port, ["axfr", "cluster.local"])
             let records = axfrRecords(out)
             #expect(records.count > 10)
@@ -34,7 +34,7 @@ struct TransferTests {
             #expect(records.first == records.last)
             #expect(records.contains("web-0.web.default.svc.cluster.local. 5 IN A 10.244.1.10"))
             let exe = try #require(clusterdnsExecutable, "clusterdns executable not found beside the tests")
-            let zone = try await run(exe, ["zone", "--manifests", repositoryRoot + "/examples"])
+            let zone = try await run(exe, ["zone", "--manifests", repositoryRoot + "/examples", "--zones", repositoryRoot + "/zones"])
             #expect(zone.status == 0)
             let expected = axfrRecords(zone.stdout.split(separator: "\n").filter { !$0.hasPrefix("$") }.joined(separator: "\n"))
             // The SOA serial follows the store generation: compare everything else exactly.
