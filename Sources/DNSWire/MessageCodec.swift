@@ -2,7 +2,8 @@ import DNSModel
 
 extension Message {
     /// Decodes a whole message strictly: counts must match the records present, names may
-    /// only point backwards, at most one OPT and only in the additional section (RFC 6891 §6.1.1).
+    /// only point backwards, at most one OPT and only in the additional section (RFC 6891 §6.1.1),
+    /// a TSIG only as the last record (RFC 8945 §5.1).
     /// Bytes after the last counted record are ignored (reliability case 9).
     public init(wire: some Collection<UInt8>) throws(WireError) {
         let array = Array(wire)
@@ -37,9 +38,11 @@ extension Message {
         }
         m.answers = try records(an, &r, section: "answer")
         m.authority = try records(ns, &r, section: "authority")
-        for _ in 0..<ar {
+        for i in 0..<ar {
             let name = try r.name()
             let type = RecordType(rawValue: try r.u16())
+            // TSIG (250) must be the last record of the message (RFC 8945 §5.1), after OPT too.
+            if type.rawValue == 250, i != ar - 1 { throw WireError("TSIG is not the last record") }
             if type == .opt {
                 guard m.edns == nil else { throw WireError("more than one OPT record") }
                 guard name.isRoot else { throw WireError("OPT owner is not the root") }

@@ -104,6 +104,7 @@ struct HostileInputTests {
         v.append(Input(number: 44, bytes: header(ar: 1) + question() + opt(options: [0, 11, 0, 0]), reaction: .answered))
         let tsig: [UInt8] = DomainName(stringLiteral: "key.").wire + [0, 250, 0, 255, 0, 0, 0, 0, 0, 3, 1, 2, 3]
         v.append(Input(number: 45, bytes: header(ar: 1) + question() + tsig, reaction: .rcode(5)))
+        v.append(Input(number: 45, bytes: header(ar: 2) + question() + tsig + opt(), reaction: .rcode(1)))   // TSIG before OPT
         v.append(Input(number: 46, bytes: header(ar: 1) + question() + opt(options: [0, 12, 0x0F, 0x80] + [UInt8](repeating: 0, count: 0x0F80)), reaction: .answered))
         v.append(Input(number: 47, bytes: header() + question() + [UInt8](repeating: 0, count: 60_000), reaction: .answered))
         return v
