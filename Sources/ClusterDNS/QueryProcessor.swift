@@ -139,8 +139,7 @@ extension Authority {
     /// (§2: the client is up to date); any other IXFR a full transfer, which §4 allows (we keep
     /// no history of differences). Over UDP an IXFR (from any client) gets our SOA alone, as §2
     /// answers one whose differences do not fit (the client then asks over TCP, or sees it is
-    /// current); an AXFR
-    /// over UDP is refused (RFC 5936 §4.2: TCP only).
+    /// current); an AXFR over UDP is refused (RFC 5936 §4.2: TCP only).
     func transfer(_ question: Question, zone: Zone, reply: Message, context: QueryContext,
                   snapshot: ClusterSnapshot, clientSOA: ResourceRecord? = nil) -> QueryOutcome {
         var reply = reply

@@ -1,8 +1,4 @@
-import ClusterDNS
-import Dispatch
 import ClusterModel
-import DNSModel
-import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
