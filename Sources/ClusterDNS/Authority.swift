@@ -24,15 +24,20 @@ public struct Authority: Sendable {
 
     /// Where a question's name belongs.
     public enum Zone: Sendable, Equatable {
+        /// The cluster domain (`cluster.local.`).
         case cluster
+        /// A reverse tree, `in-addr.arpa.` or `ip6.arpa.`, named by its apex.
         case reverse(DomainName)
+        /// A static zone from a zone file, named by its apex.
         case `static`(DomainName)
-        /// Outside everything we serve.
-        case none
+        /// Outside everything we serve (forwarded, or REFUSED).
+        case outside
     }
 
     /// Finds the zone for `name`: the cluster domain, then the longest matching static zone, then
-    /// the reverse trees (only names that are addresses we know, unless no upstream takes the rest).
+    /// the reverse trees. `ownsAllReverse`: true when no upstream takes reverse names, so every
+    /// reverse name is ours (answered NXDOMAIN when unknown); false when one does, so only the
+    /// reverse names of addresses we know are ours and the rest are `.outside` (forwarded).
     public func zone(for name: DomainName, in snapshot: ClusterSnapshot, ownsAllReverse: Bool) -> Zone {
         if name.isSubdomain(of: cluster.apex) { return .cluster }
         var best: StaticZone?
@@ -43,17 +48,23 @@ public struct Authority: Sendable {
         for r in ClusterZone.reverseZones where name.isSubdomain(of: r) {
             if ownsAllReverse || cluster.hasReverseName(name, in: snapshot) { return .reverse(r) }
         }
-        return .none
+        return .outside
     }
 
-    /// Answers a parsed question from the zone it belongs to; `.none` gives REFUSED. A CNAME whose
+    /// Answers a parsed question from whichever zone its name belongs to, as a server without
+    /// upstream does (every reverse name is ours; a name outside every zone gets REFUSED).
+    public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
+        answer(question, zone: zone(for: question.name, in: snapshot, ownsAllReverse: true), in: snapshot)
+    }
+
+    /// Answers a parsed question from the zone it belongs to; `.outside` gives REFUSED. A CNAME whose
     /// target lies in another zone we serve is followed there (RFC 1034 §4.3.2 step 3a), so an
     /// ExternalName pointing at a static zone gets its addresses too; the rcode and SOA are the
     /// last name's (`Answer.followingCNAMEs`).
     public func answer(_ question: Question, zone: Zone, in snapshot: ClusterSnapshot) -> Answer {
         answerInZone(question, zone: zone, in: snapshot).followingCNAMEs(of: question) { target in
             let next = self.zone(for: target, in: snapshot, ownsAllReverse: true)
-            return next == .none ? nil : answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
+            return next == .outside ? nil : answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
         }
     }
 
@@ -62,7 +73,7 @@ public struct Authority: Sendable {
         case .cluster: return cluster.answer(question, in: snapshot)
         case .reverse: return cluster.reverseAnswer(question, in: snapshot)
         case .static(let origin): return staticZones[origin]?.answer(question) ?? Answer(rcode: .refused)
-        case .none: return Answer(rcode: .refused)
+        case .outside: return Answer(rcode: .refused)
         }
     }
 
@@ -73,7 +84,7 @@ public struct Authority: Sendable {
         case .cluster: return cluster.soa(in: snapshot)
         case .reverse(let r): return cluster.reverseSOA(zone: r, in: snapshot)
         case .static(let origin): return staticZones[origin]?.soa
-        case .none: return nil
+        case .outside: return nil
         }
     }
 
@@ -86,7 +97,7 @@ public struct Authority: Sendable {
         case .static(let origin):
             guard let z = staticZones[origin], let soa = z.soa else { return nil }
             return [soa] + z.records.filter { $0.type != .soa }
-        case .none: return nil
+        case .outside: return nil
         }
     }
 }

@@ -61,7 +61,7 @@ extension Authority {
         var e = Explanation(name: name.description, type: type.description, rcode: answer.rcode.description,
                             answer: answer.answer.map(\.presentation), kind: "other")
         switch zone {
-        case .none:
+        case .outside:
             e.notes.append("the name is outside every zone served here (forwarded when --upstream is set, else REFUSED)")
         case .static(let origin):
             e.kind = "static"

@@ -97,7 +97,7 @@ extension Authority {
             reply.rcode = .formErr                   // OPT or a meta type as QTYPE
             return .reply(reply.wire(maxSize: limit))
         }
-        if zone == .none {
+        if zone == .outside {
             if context.canForward { return .forward(query) }
             reply.rcode = .refused
             return .reply(reply.wire(maxSize: limit))

@@ -15,7 +15,7 @@ extension ClusterResponder {
               let message = try? Message(wire: reply), !message.truncated, message.rcode == .noError,
               let question = message.questions.first, question.type != .cname, question.type != .any,
               case .cname(let target)? = message.answers.last?.data,
-              authority.zone(for: target, in: snapshot, ownsAllReverse: false) == .none,
+              authority.zone(for: target, in: snapshot, ownsAllReverse: false) == .outside,
               let query = try? Message(wire: request.bytes)
         else { return nil }
         let limit = replyLimit(query, transport: request.transport)

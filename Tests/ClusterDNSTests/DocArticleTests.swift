@@ -15,7 +15,7 @@ struct DocArticleTests {
     @Test("objects → store → snapshot → records and answers → zone-file text")
     func generatingRecords() throws {
         var printed: [String] = []
-        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+        func print(_ items: Any..., terminator: String = "\n") { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
 
         let manifests = """
         apiVersion: v1
@@ -58,7 +58,7 @@ struct DocArticleTests {
         let zone = ClusterZone(apex: "cluster.local.", ttl: 5)
         let authority = Authority(cluster: zone)
         let question = Question(name: "web.default.svc.cluster.local.", type: .a)
-        let answer = authority.answer(question, zone: .cluster, in: snapshot)
+        let answer = authority.answer(question, in: snapshot)
         print(answer.rcode)
         for record in answer.answer {
             print(record.presentation)
@@ -66,8 +66,7 @@ struct DocArticleTests {
         #expect(printed == ["NOERROR", "web.default.svc.cluster.local.\t5\tIN\tA\t10.244.1.10"])
         printed = []
 
-        let missing = authority.answer(Question(name: "web-1.web.default.svc.cluster.local.", type: .a),
-                                       zone: .cluster, in: snapshot)
+        let missing = authority.answer(Question(name: "web-1.web.default.svc.cluster.local.", type: .a), in: snapshot)
         print(missing.rcode)                        // NXDOMAIN
         print(missing.authority[0].type)            // SOA, for negative caching
         #expect(printed == ["NXDOMAIN", "SOA"])
@@ -93,9 +92,9 @@ struct DocArticleTests {
         printed = []
 
         let text = ZoneFile.render(zone.records(in: snapshot), origin: zone.apex)
-        print(text)
+        print(text, terminator: "")                 // the text ends with a newline
         for (origin, records) in zone.reverseRecords(in: snapshot).sorted(by: { $0.key < $1.key }) {
-            print(ZoneFile.render(records, origin: origin))
+            print(ZoneFile.render(records, origin: origin), terminator: "")
         }
         #expect(printed.count == 3)                  // the zone, in-addr.arpa, ip6.arpa (SOA and NS only)
         let lines = printed[0].split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.hasPrefix("$") }
@@ -111,14 +110,49 @@ struct DocArticleTests {
 
         let next = store.apply([.delete(ObjectKey(kind: .pod, namespace: "default", name: "web-0"))])
         print(next.generation)                                         // 2
-        print(authority.answer(question, zone: .cluster, in: next).rcode)     // NXDOMAIN
-        print(authority.answer(question, zone: .cluster, in: snapshot).answer.count) // 1: the old snapshot is unchanged
+        print(authority.answer(question, in: next).rcode)     // NXDOMAIN
+        print(authority.answer(question, in: snapshot).answer.count) // 1: the old snapshot is unchanged
         #expect(printed == ["2", "NXDOMAIN", "1"])
+    }
+
+    @Test("the README's library snippet runs as written")
+    func readmeSnippet() throws {
+        var printed: [String] = []
+        func print(_ items: Any..., terminator: String = "\n") { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+        let yamlText = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: default}
+        spec: {clusterIP: 10.96.0.10, ports: [{name: http, port: 80}]}
+        """
+        let store = ClusterStore()
+        let objects = try ManifestDecoder.decode(yamlText, source: "cluster.yaml").objects
+        let snapshot = store.replace(source: "cluster.yaml", with: objects)
+        let zone = ClusterZone(apex: "cluster.local.", ttl: 5)
+        print(ZoneFile.render(zone.records(in: snapshot), origin: zone.apex), terminator: "")
+        let answer = Authority(cluster: zone).answer(Question(name: "web.default.svc.cluster.local.", type: .a), in: snapshot)
+        print(answer.rcode, answer.answer.map(\.presentation))   // NOERROR ["web.default.svc.cluster.local.\t5\tIN\tA\t10.96.0.10"]
+
+        #expect(printed.count == 2)
+        #expect(printed.first?.contains("web.default.svc.cluster.local.\t5\tIN\tA\t10.96.0.10") == true)
+        #expect(printed.last == #"NOERROR ["web.default.svc.cluster.local.\t5\tIN\tA\t10.96.0.10"]"#)
+        // The README holds this code (its `import` line aside) verbatim.
+        let readme = try Self.swiftBlocks(in: repositoryRoot + "/README.md")
+        #expect(readme.count == 1)
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let body = (readme.first ?? "").split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("import ") }
+            .drop { $0.isEmpty }.map { $0.isEmpty ? "" : "        " + $0 }.joined(separator: "\n")
+        #expect(source.contains(body + "\n"), "README's snippet is not in DocArticleTests.swift:\n\(body)")
     }
 
     /// The article's ```swift blocks, in order.
     static func articleBlocks() throws -> [String] {
-        let path = repositoryRoot + "/Sources/ClusterDNS/ClusterDNS.docc/GeneratingClusterDNSRecords.md"
+        try swiftBlocks(in: repositoryRoot + "/Sources/ClusterDNS/ClusterDNS.docc/GeneratingClusterDNSRecords.md")
+    }
+
+    /// The ```swift blocks of a Markdown file, in order.
+    static func swiftBlocks(in path: String) throws -> [String] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var blocks: [String] = []
         var current: [Substring]?
