@@ -76,7 +76,8 @@ public enum ClusterLint {
         return out.sorted { ($0.object, $0.message) < ($1.object, $1.message) }
     }
 
-    /// ExternalName Services whose CNAME chain stays in the cluster domain and ends nowhere: at a
+    /// ExternalName Services whose `externalName` is an IP address (no CNAME is served), or whose
+    /// CNAME chain stays in the cluster domain and ends nowhere: at a
     /// name that does not exist (NXDOMAIN), in a loop (the chain comes back to a name it passed),
     /// or past `Answer.maxCNAMEChain` CNAMEs, found by answering an A question for each as the
     /// server would.
@@ -84,6 +85,10 @@ public enum ClusterLint {
         var out: [Warning] = []
         for entry in snapshot.services.values where entry.service.type == .externalName {
             let s = entry.service
+            if let target = s.externalName, IPAddress(target) != nil {
+                out.append(Warning(object: s.key, message: "externalName \(target) is an IP address, not a host name: \(s.name).\(s.namespace).svc answers NXDOMAIN (as CoreDNS; Kubernetes documents such names as not resolved)"))
+                continue
+            }
             guard let owner = zone.apex.prepending(labels: [s.name, s.namespace, "svc"]) else { continue }
             let (answer, end) = zone.chase(Question(name: owner, type: .a), in: snapshot)
             let chain = answer.answer.compactMap { rr -> DomainName? in

@@ -17,10 +17,11 @@ public struct StaticZone: Sendable {
     private let emptyNonTerminals: Set<DomainName>
     /// Zone cuts: names below the apex that own NS records (RFC 1034 §4.2.1).
     private let cuts: Set<DomainName>
-    /// What the zone holds that is served other than a reader might expect (wildcard owners).
+    /// What the zone's records hold that is served other than a reader might expect: records
+    /// outside the origin (dropped), wildcard owners (literal names).
     public let warnings: [String]
 
-    /// Builds a zone from records; those outside `origin` are dropped and reported.
+    /// Builds a zone from records; those outside `origin` are dropped and named in `warnings`.
     public init(origin: DomainName, records: [ResourceRecord]) {
         self.origin = origin.lowercased()
         var kept: [ResourceRecord] = []
@@ -42,9 +43,11 @@ public struct StaticZone: Sendable {
         let apex = origin.lowercased()
         cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() })
         let wildcards = Set(kept.filter { $0.name.labelBytes.first == [UInt8(ascii: "*")] }.map { $0.name.lowercased() })
-        warnings = wildcards.sorted { $0.description < $1.description }.map {
-            "\($0) is a wildcard owner: wildcards are not expanded, it answers only for its own name"
-        }
+        let outside = records.filter { !$0.name.isSubdomain(of: origin) }
+        warnings = outside.map { "\($0.name) \($0.type) is outside the zone \(origin): not served" }
+            + wildcards.sorted { $0.description < $1.description }.map {
+                "\($0) is a wildcard owner: wildcards are not expanded, it answers only for its own name"
+            }
     }
 
     /// The zone cut nearest the apex at or above `name`, when `name` lies in delegated space.

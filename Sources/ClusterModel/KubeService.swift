@@ -56,7 +56,9 @@ public struct KubeService: Sendable, Hashable, Codable {
             self.name = name; self.protocol = `protocol`; self.port = port; self.targetPort = targetPort
         }
 
-        /// Decodes and validates one `ServicePort`.
+        /// Decodes and validates one `ServicePort`. A numeric `targetPort` equal to `port` is
+        /// read as absent (the API server's default, which `encode` writes out), so an object
+        /// encoded and decoded again is equal to itself.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: FieldKey.self)
             name = try c.portName("name")
@@ -67,12 +69,12 @@ public struct KubeService: Sendable, Hashable, Codable {
                 // intstr 0 is "unset" in Kubernetes and defaults to `port`.
                 if n == 0 { targetPort = nil; break }
                 guard UInt16(exactly: n) != nil else { throw c.invalid("targetPort", "\(n) is not a valid port") }
-                targetPort = .int(n)
+                targetPort = n == Int(port) ? nil : .int(n)
             case .string(let s)?:
                 if s.isEmpty { targetPort = nil; break }
                 if let n = Int(s) {
                     guard UInt16(exactly: n) != nil, n != 0 else { throw c.invalid("targetPort", "\(n) is not a valid port") }
-                    targetPort = .int(n)
+                    targetPort = n == Int(port) ? nil : .int(n)
                 } else {
                     guard Names.isPortName(s) else { throw c.invalid("targetPort", "\"\(s)\" is not a valid port name") }
                     targetPort = .string(s)

@@ -30,6 +30,10 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
 
     /// Parses presentation format (`web.default.svc.cluster.local.`); the trailing dot is optional
     /// and names are always absolute. `\.` and `\DDD` escapes are understood (RFC 4343 §2.1).
+    ///
+    /// Called with a string *literal*, `DomainName("…")` is the literal initialiser instead
+    /// (Swift prefers it for literals): not optional, and an invalid literal traps. Pass a
+    /// `String` value to get nil for text that is not a name.
     public init?(_ text: String) {
         if text == "." || text.isEmpty { self = .root; return }
         var labels: [[UInt8]] = []
@@ -249,8 +253,8 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
         return na < nb
     }
 
-    @inline(__always)
     /// ASCII lower case of one octet (RFC 4343).
+    @inline(__always)
     public static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
 }
 

@@ -17,8 +17,9 @@ public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
-    /// Guards `value`.
-    public init(_ value: Value) {
+    /// Guards `value`, which is sent in (as to `Mutex`): the caller keeps no other reference to a
+    /// non-Sendable value, so everything it reaches is guarded by the lock.
+    public init(_ value: sending Value) {
         mutex = .allocate(capacity: 1)
         self.value = .allocate(capacity: 1)
         self.value.initialize(to: value)

@@ -123,6 +123,7 @@ struct ExplainTests {
         let yaml = external("self", "self.default.svc.cluster.local") + external("ping", "pong.default.svc.cluster.local")
             + external("pong", "ping.default.svc.cluster.local") + external("dangling", "nothere.default.svc.cluster.local")
             + external("outside", "www.example.com") + external("fine", "web.default.svc.cluster.local")
+            + external("literal", "192.0.2.44")
             + "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.0.0.8}\n---\n"
             + (0..<11).map { external("hop\($0)", "hop\($0 + 1).default.svc.cluster.local") }.joined()
             + "apiVersion: v1\nkind: Service\nmetadata: {name: hop11, namespace: default}\nspec: {clusterIP: 10.0.0.9}\n"
@@ -132,6 +133,7 @@ struct ExplainTests {
         #expect(warnings.contains { $0.hasPrefix("services/default/pong: externalName leads to a CNAME loop") })
         #expect(warnings.contains { $0.hasPrefix("services/default/dangling: externalName leads to nothere.default.svc.cluster.local., which does not exist") })
         #expect(!warnings.contains { $0.hasPrefix("services/default/outside") || $0.hasPrefix("services/default/fine") })
+        #expect(warnings.contains { $0.hasPrefix("services/default/literal: externalName 192.0.2.44 is an IP address") })
         // hop0 → … → hop11 is 11 CNAMEs: the answer stops after 10; hop1's chain (10) is whole.
         #expect(warnings.contains { $0.hasPrefix("services/default/hop0: externalName leads through more than 10 CNAMEs") })
         #expect(!warnings.contains { $0.hasPrefix("services/default/hop1:") })

@@ -123,6 +123,12 @@ import Testing
         let data = try JSONEncoder().encode(c.objects)
         let again = try ManifestDecoder.decode(data, source: "again")
         #expect(again.objects == c.objects)
+        // A port without targetPort is encoded with the API server's default (targetPort = port)
+        // and reads back equal, so re-applying what a GET returned publishes nothing.
+        let bare = try ManifestDecoder.decode("apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: 80}, {port: 81, targetPort: 81}]}\n", source: "b.yaml")
+        #expect(try ManifestDecoder.decode(try JSONEncoder().encode(bare.objects), source: "again").objects == bare.objects)
+        guard case .service(let b)? = bare.objects.first else { Issue.record("no Service"); return }
+        #expect(b.ports.map(\.targetPort) == [nil, nil])
         let one = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c.objects[0])) as? [String: Any]
         #expect(one?["apiVersion"] as? String == "v1")
         #expect(one?["kind"] as? String == "Service")

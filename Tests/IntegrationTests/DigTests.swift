@@ -112,7 +112,7 @@ struct DigTests {
         }
     }
 
-    @Test("a static zone's delegation is answered with a referral (RFC 1034 §4.3.2 step 3b)")
+    @Test("a static zone's delegation is answered with a referral (RFC 1034 §4.3.2 step 3b); wildcard and outside owners are warned about")
     func delegation() async throws {
         let dir = try writeTemporaryFiles(["deleg.test.zone": """
             $ORIGIN deleg.test.
@@ -123,6 +123,7 @@ struct DigTests {
             sub      300 IN NS  ns.sub
             ns.sub   300 IN A   192.0.2.53
             *.wild   300 IN A   192.0.2.9
+            elsewhere.example.org. 300 IN A 192.0.2.7
 
             """])
         try await withServer(zones: dir) { server async throws in
@@ -141,6 +142,7 @@ struct DigTests {
             #expect(digStatus(try await digAsync(server.port, ["a.wild.deleg.test"])) == "NXDOMAIN")
             #expect(try await digShort(server.port, "*.wild.deleg.test") == ["192.0.2.9"])
             #expect(server.authority.staticZones.values.flatMap(\.warnings) == [
+                "elsewhere.example.org. A is outside the zone deleg.test.: not served",
                 "*.wild.deleg.test. is a wildcard owner: wildcards are not expanded, it answers only for its own name"])
         }
     }
