@@ -210,6 +210,7 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
         return out
     }
 
+    /// Equal when the names are, ignoring ASCII case (RFC 4343).
     public static func == (a: DomainName, b: DomainName) -> Bool {
         guard a.wire.count == b.wire.count else { return false }
         return a.wire.withUnsafeBufferPointer { x in

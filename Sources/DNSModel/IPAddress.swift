@@ -6,7 +6,9 @@ import Darwin
 
 /// An IPv4 address (RFC 791), four octets in network order.
 public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The four octets, first to last.
     public let octets: (UInt8, UInt8, UInt8, UInt8)
+    /// The address `a.b.c.d`.
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { octets = (a, b, c, d) }
 
     /// Parses dotted-quad text; nil for anything else (no leading zeros, no shortened forms).
@@ -71,8 +73,11 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         UInt32(octets.0) << 24 | UInt32(octets.1) << 16 | UInt32(octets.2) << 8 | UInt32(octets.3)
     }
 
+    /// Equal when the addresses are.
     @inlinable public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
+    /// Hashes the address.
     @inlinable public func hash(into h: inout Hasher) { h.combine(value) }
+    /// Numeric order.
     @inlinable public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
 }
 
@@ -126,12 +131,15 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         return DomainName(labels: labels + ["ip6", "arpa"])!
     }
 
+    /// Numeric order.
     @inlinable public static func < (a: Self, b: Self) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }
 
 /// An IPv4 or IPv6 address.
 public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// An IPv4 address.
     case v4(IPv4Address)
+    /// An IPv6 address.
     case v6(IPv6Address)
 
     /// Parses either family's text form.
@@ -141,6 +149,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         else { return nil }
     }
 
+    /// The text form (RFC 5952 for IPv6).
     public var description: String {
         switch self { case .v4(let a): a.description; case .v6(let a): a.description }
     }
@@ -162,6 +171,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// IPv4 before IPv6, then numeric order.
     public static func < (a: Self, b: Self) -> Bool {
         switch (a, b) {
         case (.v4(let x), .v4(let y)): x < y

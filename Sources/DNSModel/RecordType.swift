@@ -1,21 +1,37 @@
 /// An RR TYPE or QTYPE (RFC 1035 §3.2.2–3.2.3); unknown values round-trip.
 public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number on the wire.
     public let rawValue: UInt16
+    /// The value with this number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
+    /// A: an IPv4 address (RFC 1035).
     public static let a = RecordType(rawValue: 1)
+    /// NS: a name server (RFC 1035).
     public static let ns = RecordType(rawValue: 2)
+    /// CNAME: the canonical name of an alias (RFC 1035).
     public static let cname = RecordType(rawValue: 5)
+    /// SOA: the start of a zone of authority (RFC 1035).
     public static let soa = RecordType(rawValue: 6)
+    /// PTR: a name an address points back to (RFC 1035).
     public static let ptr = RecordType(rawValue: 12)
+    /// HINFO: host information (RFC 1035; RFC 8482 answers ANY with it).
     public static let hinfo = RecordType(rawValue: 13)
+    /// MX: a mail exchange (RFC 1035).
     public static let mx = RecordType(rawValue: 15)
+    /// TXT: text strings (RFC 1035).
     public static let txt = RecordType(rawValue: 16)
+    /// AAAA: an IPv6 address (RFC 3596).
     public static let aaaa = RecordType(rawValue: 28)
+    /// SRV: a service location (RFC 2782).
     public static let srv = RecordType(rawValue: 33)
+    /// OPT: the EDNS pseudo-record (RFC 6891).
     public static let opt = RecordType(rawValue: 41)
+    /// IXFR: an incremental zone transfer, as QTYPE only (RFC 1995).
     public static let ixfr = RecordType(rawValue: 251)
+    /// AXFR: a whole zone transfer, as QTYPE only (RFC 5936).
     public static let axfr = RecordType(rawValue: 252)
+    /// ANY (`*`) as a QTYPE: every type (RFC 1035; RFC 8482 answers it with one RRset).
     public static let any = RecordType(rawValue: 255)
 
     static let names: [UInt16: String] = [
@@ -41,11 +57,17 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
 
 /// An RR CLASS (RFC 1035 §3.2.4).
 public struct RecordClass: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number on the wire.
     public let rawValue: UInt16
+    /// The value with this number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// IN: the Internet class.
     public static let `in` = RecordClass(rawValue: 1)
+    /// CH: the Chaos class (RFC 1035).
     public static let chaos = RecordClass(rawValue: 3)
+    /// ANY (`*`) as a QCLASS: every class.
     public static let any = RecordClass(rawValue: 255)
+    /// The mnemonic (`IN`, `NOERROR`, ...), or the number.
     public var description: String {
         switch rawValue { case 1: "IN"; case 3: "CH"; case 255: "ANY"; default: "CLASS\(rawValue)" }
     }
@@ -53,16 +75,27 @@ public struct RecordClass: RawRepresentable, Hashable, Sendable, CustomStringCon
 
 /// A response code, including the extended ones carried in OPT (RFC 6891 §6.1.3).
 public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number on the wire.
     public let rawValue: UInt16
+    /// The value with this number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// NOERROR.
     public static let noError = ResponseCode(rawValue: 0)
+    /// FORMERR: the query could not be interpreted.
     public static let formErr = ResponseCode(rawValue: 1)
+    /// SERVFAIL: the server could not answer.
     public static let servFail = ResponseCode(rawValue: 2)
+    /// NXDOMAIN: the name does not exist.
     public static let nxDomain = ResponseCode(rawValue: 3)
+    /// NOTIMP: the kind of query is not implemented.
     public static let notImp = ResponseCode(rawValue: 4)
+    /// REFUSED: the server will not answer this.
     public static let refused = ResponseCode(rawValue: 5)
+    /// NOTAUTH: not authoritative for the zone (RFC 2136).
     public static let notAuth = ResponseCode(rawValue: 9)
+    /// BADVERS: an EDNS version the server does not speak (RFC 6891).
     public static let badVers = ResponseCode(rawValue: 16)
+    /// The mnemonic (`IN`, `NOERROR`, ...), or the number.
     public var description: String {
         switch rawValue {
         case 0: "NOERROR"; case 1: "FORMERR"; case 2: "SERVFAIL"; case 3: "NXDOMAIN"
@@ -74,9 +107,14 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
 
 /// A header OPCODE (RFC 1035 §4.1.1).
 public struct OpCode: RawRepresentable, Hashable, Sendable {
+    /// The number on the wire.
     public let rawValue: UInt8
+    /// The value with this number.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// QUERY: a standard query.
     public static let query = OpCode(rawValue: 0)
+    /// NOTIFY: a zone change notice (RFC 1996).
     public static let notify = OpCode(rawValue: 4)
+    /// UPDATE: a dynamic update (RFC 2136).
     public static let update = OpCode(rawValue: 5)
 }

@@ -4,6 +4,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// A line number in zone-file text, when the error came from one.
     public var line: Int?
+    /// An error saying `message`, at `line` of a zone file when known.
     public init(_ message: String, line: Int? = nil) { self.message = message; self.line = line }
+    /// `line N: message`, or the message alone.
     public var description: String { line.map { "line \($0): \(message)" } ?? message }
 }
