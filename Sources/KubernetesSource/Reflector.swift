@@ -53,8 +53,13 @@ struct Backoff {
 /// The client-go reflector loop for one `WatchedResource`: list (paginated) and swap the whole
 /// result into the store as one change; then watch from the list's resourceVersion, applying each
 /// received chunk of events as one change and remembering the last resourceVersion (bookmarks
-/// included); a watch the server ends is resumed from there; `410 Gone` means list again;
-/// anything else is retried with backoff while the store keeps the last known state.
+/// included); a watch the server ends is resumed from there. As client-go's `ListAndWatch`, a
+/// watch that fails with an API error (`410 Gone`, a watch `ERROR` event, an HTTP error status)
+/// or an event that cannot be decoded means list again, with backoff; a network error retries
+/// the watch. Relists that follow failures back off (0.2 s doubling to 30 s) until a watch
+/// works again, and meanwhile the store keeps the last known state. An object whose fields
+/// cannot be used keeps its last good version (a conforming API server never sends one; a newer
+/// one might).
 final class Reflector: Sendable {
     struct State {
         var resourceVersion = ""
@@ -82,31 +87,32 @@ final class Reflector: Sendable {
         logger[metadataKey: "resource"] = "\(resource)"
         var backoff = Backoff(initial: options.initialBackoff, maximum: options.maximumBackoff)
         var needList = true
-        var gones = 0
+        var failures = 0                             // watch failures since a watch last worked
         while !Task.isCancelled {
             do {
                 if needList {
                     try await relist(client: client, store: store, options: options, logger: logger)
                     needList = false
-                    backoff.reset()
+                    if failures == 0 { backoff.reset() }
                     onListed()
                 }
                 let started = ContinuousClock.now
                 let events = try await watch(client: client, store: store, options: options, logger: logger)
-                gones = 0
+                failures = 0
                 logger.debug("watch ended by the server; resuming", metadata: ["events": "\(events)"])
                 if events == 0 && ContinuousClock.now - started < .seconds(1) {
                     try await Task.sleep(for: backoff.next())
                 } else {
                     backoff.reset()
                 }
-            } catch let error as APIError where error.isGone {
+            } catch let error as APIError where !needList {
                 if Task.isCancelled { break }
-                logger.info("resource version expired; relisting", metadata: ["error": "\(error)"])
+                logger.info(error.isGone ? "resource version expired; relisting" : "watch failed; relisting",
+                            metadata: ["error": "\(error)"])
                 needList = true
-                gones += 1
+                failures += 1
                 state.withLock { $0.lastError = "\(error)" }
-                if gones > 1 { try? await Task.sleep(for: backoff.next()) }
+                if failures > 1 || !error.isGone { try? await Task.sleep(for: backoff.next()) }
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("kubernetes \(needList ? "list" : "watch") failed; retrying with backoff, serving the last known state",
@@ -135,12 +141,23 @@ final class Reflector: Sendable {
         var invalid = 0
         var continueToken: String?
         var resourceVersion = ""
-        repeat {
-            var query = [("limit", String(options.pageSize))]
+        var paginate = true
+        let current = store.snapshot
+        while true {
+            var query: [(String, String)] = paginate ? [("limit", String(options.pageSize))] : []
             if let s = resource.labelSelector { query.append(("labelSelector", s)) }
             if let c = continueToken { query.append(("continue", c)) }
-            let response = try await client.get(resource.path, query: query, timeout: .seconds(options.listTimeoutSeconds))
-            let body = try await response.body.collect(upTo: options.maxListPageBytes)
+            let body: ByteBuffer
+            do {
+                let response = try await client.get(resource.path, query: query, timeout: .seconds(options.listTimeoutSeconds))
+                body = try await response.body.collect(upTo: options.maxListPageBytes * (paginate ? 1 : 16))
+            } catch let error as APIError where error.isGone && continueToken != nil && paginate {
+                // The continue token expired between pages: list it all in one request instead
+                // (client-go's pager does the same).
+                logger.info("continue token expired; listing without pages", metadata: ["error": "\(error)"])
+                paginate = false; continueToken = nil; objects = []; invalid = 0
+                continue
+            }
             let page: ListPage
             do { page = try decoder.decode(ListPage.self, from: body) } catch { throw APIError.decoding("\(error)") }
             for item in page.items {
@@ -148,12 +165,15 @@ final class Reflector: Sendable {
                     if keep(o) { objects.append(o) }
                 } else {
                     invalid += 1
-                    if invalid == 1 { logger.warning("object skipped", metadata: ["object": "\(item.key)", "error": "\(item.error ?? "")"]) }
+                    // The last good version stays served (none: the object is not served).
+                    if let old = current.object(item.key) { objects.append(old) }
+                    if invalid <= 10 { logger.warning("object skipped", metadata: ["object": "\(item.key)", "error": "\(item.error ?? "")"]) }
                 }
             }
             resourceVersion = page.resourceVersion
             continueToken = page.continueToken
-        } while continueToken != nil
+            if continueToken == nil { break }
+        }
         store.replace(source: resource.sourceName, with: objects)
         state.withLock {
             $0.resourceVersion = resourceVersion; $0.lists += 1; $0.listed = true
@@ -171,9 +191,16 @@ final class Reflector: Sendable {
                      ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeout))]
         if let s = resource.labelSelector { query.append(("labelSelector", s)) }
         let response = try await client.get(resource.path, query: query, timeout: .seconds(Int64(timeout) + 60))
-        state.withLock { $0.watches += 1; $0.lastProgress = .now; $0.lastError = nil; $0.connected = true }
-        // Up to the moment the stream ends the store was current.
-        defer { state.withLock { $0.connected = false; $0.lastProgress = .now } }
+        let opened = ContinuousClock.now
+        state.withLock { $0.watches += 1; $0.lastError = nil; $0.connected = true }
+        // Up to the moment the stream ends the store was current, unless it failed at once: a
+        // watch that keeps failing must let the staleness grow.
+        defer {
+            state.withLock { s in
+                s.connected = false
+                if ContinuousClock.now - opened >= .seconds(1) { s.lastProgress = .now }
+            }
+        }
         var splitter = LineSplitter(maxLineBytes: options.maxEventBytes)
         var count = 0
         for try await chunk in response.body {
@@ -183,6 +210,7 @@ final class Reflector: Sendable {
             var rv: String?
             // Apply what came before a failure, so the resume point and the store agree.
             func flush() {
+                guard !changes.isEmpty || rv != nil else { return }
                 if !changes.isEmpty { store.apply(changes, source: resource.sourceName); changes = [] }
                 state.withLock { s in
                     if let rv { s.resourceVersion = rv }
@@ -201,9 +229,9 @@ final class Reflector: Sendable {
                     if let object = o.object {
                         changes.append(keep(object) ? .upsert(object) : .delete(o.key))
                     } else {
-                        // What a relist would give: the invalid object is not served.
-                        logger.warning("object skipped", metadata: ["object": "\(o.key)", "error": "\(o.error ?? "")"])
-                        changes.append(.delete(o.key))
+                        // As a relist would: the last good version stays (none: not served).
+                        logger.warning("object skipped; its last good version stays served",
+                                       metadata: ["object": "\(o.key)", "error": "\(o.error ?? "")"])
                     }
                     rv = o.resourceVersion ?? rv
                 case .deleted(let o):

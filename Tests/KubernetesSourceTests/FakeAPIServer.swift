@@ -32,6 +32,8 @@ final class FakeAPIServer: Sendable {
         var down = false
         var expireNextContinue = false
         var goneAsHTTPStatus = false
+        /// Every watch answers an `ERROR` event with a 500 Status, as an overloaded server may.
+        var failWatches = false
         var acceptedTokens: Set<String>? = nil
         var pageDelay: TimeAmount = .zero
         var holdLists = false
@@ -253,6 +255,10 @@ final class FakeAPIServer: Sendable {
             let selector = Self.parseSelector(query["labelSelector"])
             if query["watch"] == "1" || query["watch"] == "true" {
                 let from = Int(query["resourceVersion"] ?? "") ?? s.rv
+                if s.failWatches {
+                    return .watchGone(Self.line(["type": "ERROR", "object": ["kind": "Status", "apiVersion": "v1", "metadata": [:],
+                                                                             "status": "Failure", "message": "internal error", "code": 500]]))
+                }
                 if from < s.compactedRV {
                     var status = Fixture.json("status-expired-watch.json")
                     status["message"] = "too old resource version: \(from) (\(s.compactedRV))"

@@ -214,6 +214,45 @@ func populate(_ server: FakeAPIServer, services: Int, namespace: String = "defau
         }
     }
 
+    /// client-go's `ListAndWatch`: a watch that fails with an API error other than 410 also
+    /// means list again (a watch that kept failing from one resourceVersion froze the resource).
+    @Test func failingWatchRelists() async throws {
+        let server = try await FakeAPIServer.start()
+        populate(server, services: 2)
+        let h = try Harness(server: server)
+        defer { Task { await h.stop() } }
+        try await eventually("watches") { h.watcher.isSynced && server.watchCount == 3 }
+        server.set(\.failWatches, true)
+        server.endWatches()
+        server.upsert(Fixture.service("later", ip: "10.96.5.5"))
+        try await eventually("relisted") { h.hasService("later") }
+        #expect((h.watcher.status.first { $0.resource.kind == .service }?.lists ?? 0) >= 2)
+        server.set(\.failWatches, false)
+    }
+
+    /// An object the API sends with a field we cannot use keeps its last good version, from a
+    /// watch event and from a relist alike; the rest of the list is applied.
+    @Test func invalidObjectKeepsLastGoodVersion() async throws {
+        let server = try await FakeAPIServer.start()
+        populate(server, services: 2)
+        server.upsert(Fixture.service("m1", ip: "10.96.2.1"))
+        let h = try Harness(server: server)
+        defer { Task { await h.stop() } }
+        try await eventually("watches") { h.watcher.isSynced && server.watchCount == 3 }
+        func ip() -> String? { h.snapshot.service(namespace: "default", name: "m1")?.service.clusterIP }
+        #expect(ip() == "10.96.2.1")
+        server.upsert(Fixture.service("m1", ip: "10.96.2.999"))
+        server.upsert(Fixture.service("m2", ip: "10.96.2.2"))
+        try await eventually("m2 added") { h.hasService("m2") }
+        #expect(ip() == "10.96.2.1", "the invalid version is not served, the last good one is")
+        server.set(\.failWatches, true)                 // forces a relist, which lists m1 invalid
+        server.endWatches()
+        server.upsert(Fixture.service("m3", ip: "10.96.2.3"))
+        try await eventually("relisted") { h.hasService("m3") }
+        #expect(ip() == "10.96.2.1")
+        server.set(\.failWatches, false)
+    }
+
     @Test func serverDownBacksOffServesLastStateAndStalenessRises() async throws {
         let server = try await FakeAPIServer.start()
         populate(server, services: 5)
