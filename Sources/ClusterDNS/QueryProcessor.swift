@@ -42,7 +42,7 @@ extension Authority {
 
     /// `process(_:context:snapshot:)`, also telling how long a reply stays exact (for answer
     /// caches): `.snapshot` unless it is a positive answer about one Service's names.
-    public func process(_ bytes: [UInt8], context: QueryContext, snapshot: ClusterSnapshot,
+    package func process(_ bytes: [UInt8], context: QueryContext, snapshot: ClusterSnapshot,
                         scope: inout ReplyScope) -> QueryOutcome {
         scope = .snapshot
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return .drop }

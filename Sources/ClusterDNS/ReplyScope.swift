@@ -4,7 +4,7 @@ import ClusterModel
 /// How long a reply computed from one snapshot stays exactly what a later snapshot would give.
 /// An answer cache keyed by the query bytes uses it to keep answers across snapshots that did
 /// not touch what they depend on, so churn elsewhere in the cluster does not empty the cache.
-public enum ReplyScope: Sendable, Hashable {
+package enum ReplyScope: Sendable, Hashable {
     /// Exact for the snapshot it was computed from only (same generation).
     case snapshot
     /// Exact while this Service's entry (the Service and its endpoints) is unchanged (an absent

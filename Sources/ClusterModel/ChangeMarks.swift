@@ -21,16 +21,16 @@ import Synchronization
 /// marks a batch's slots before it publishes the batch's generation (a releasing store), so a
 /// reader that has loaded generation N (an acquiring load, e.g. `ClusterStore.generation`) sees
 /// every mark of a change published up to N.
-public final class ChangeMarks: @unchecked Sendable {
+package final class ChangeMarks: @unchecked Sendable {
     /// Slots for `.service` subjects (the first region), and as many for `.serviceObject` ones (the second).
-    public static let serviceSlots = 1 << 15
+    package static let serviceSlots = 1 << 15
     /// Slots for `.endpoint` subjects, after the two Service regions.
-    public static let endpointSlots = 1 << 16
+    package static let endpointSlots = 1 << 16
     /// Slots in the table (8 bytes each: 1 MiB).
-    public static let slotCount = 2 * serviceSlots + endpointSlots
+    package static let slotCount = 2 * serviceSlots + endpointSlots
 
     /// A subject whose changes are marked.
-    public enum Subject: Hashable, Sendable {
+    package enum Subject: Hashable, Sendable {
         /// The Service's entry: the Service object or any of its endpoints.
         case service(ServiceKey)
         /// The Service object and where its endpoints come from, but not the endpoints themselves.
@@ -41,7 +41,7 @@ public final class ChangeMarks: @unchecked Sendable {
 
         /// The slot the subject is marked in, within its kind's region: FNV-1a (64-bit) of a tag
         /// and the names' UTF-8 bytes, each name ended by a zero byte, high half folded into the low.
-        public var slot: Int {
+        package var slot: Int {
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
             func mix(_ name: String) { for byte in name.utf8 { mix(byte) }; mix(0) }
@@ -62,7 +62,7 @@ public final class ChangeMarks: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// A table with nothing marked.
-    public init() {
+    package init() {
         slots = .allocate(capacity: Self.slotCount)
         for i in 0..<Self.slotCount { (slots + i).initialize(to: Atomic(0)) }
     }
@@ -74,7 +74,7 @@ public final class ChangeMarks: @unchecked Sendable {
 
     /// The latest generation marked in `slot` (0: none; a slot outside the table counts as ever
     /// changing). Read after an acquiring load of the generation it is compared with.
-    public func lastChange(_ slot: Int) -> UInt64 {
+    package func lastChange(_ slot: Int) -> UInt64 {
         guard slot >= 0, slot < Self.slotCount else { return .max }
         return slots[slot].load(ordering: .relaxed)
     }

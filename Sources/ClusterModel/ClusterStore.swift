@@ -60,7 +60,7 @@ public final class ClusterStore: Sendable {
     private let writer: Locked<Writer>
     /// When each Service and endpoint name last changed, marked before the generation that shows
     /// the change is published (see `ChangeMarks`).
-    public let changeMarks = ChangeMarks()
+    package let changeMarks = ChangeMarks()
 
     /// An empty store at generation 0.
     public init() {

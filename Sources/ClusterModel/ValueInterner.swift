@@ -6,16 +6,16 @@
 ///
 /// Not thread-safe: a decoder runs on one thread; `@unchecked Sendable` only so it can travel in
 /// a decoder's `userInfo`.
-public final class ValueInterner: @unchecked Sendable {
+package final class ValueInterner: @unchecked Sendable {
     private var labels: Set<[String: String]> = []
     private var containerPorts: Set<[KubePod.ContainerPort]> = []
     private var servicePorts: Set<[KubeService.Port]> = []
 
     /// A fresh interner (one per decoding batch).
-    public init() {}
+    package init() {}
 
     /// Adds an interner to a decoder's `userInfo`.
-    public static func userInfo(_ info: [CodingUserInfoKey: any Sendable] = [:]) -> [CodingUserInfoKey: any Sendable] {
+    package static func userInfo(_ info: [CodingUserInfoKey: any Sendable] = [:]) -> [CodingUserInfoKey: any Sendable] {
         var info = info
         info[.valueInterner] = ValueInterner()
         return info
@@ -33,7 +33,7 @@ public final class ValueInterner: @unchecked Sendable {
 
 extension CodingUserInfoKey {
     /// The batch's `ValueInterner`, when the decoder has one.
-    public static let valueInterner = CodingUserInfoKey(rawValue: "clusterdns.valueInterner")!
+    package static let valueInterner = CodingUserInfoKey(rawValue: "clusterdns.valueInterner")!
 }
 
 extension Decoder {

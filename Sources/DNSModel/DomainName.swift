@@ -20,7 +20,7 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     public static let maxLabelLength = 63
 
     /// Wraps bytes already known to be a valid uncompressed name.
-    public init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
+    @usableFromInline package init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
 
     /// Builds a name from labels (without dots), nil when a label or the whole name is too long.
     public init?<C: Collection>(labels: C) where C.Element: StringProtocol {

@@ -2,7 +2,7 @@
 /// `components` into seconds and attoseconds by hand.
 extension Duration {
     /// The duration in whole nanoseconds (truncated toward zero; saturates at the bounds of `Int64`).
-    public var wholeNanoseconds: Int64 {
+    package var wholeNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return seconds < 0 ? .min : .max }
@@ -11,7 +11,7 @@ extension Duration {
     }
 
     /// The duration in seconds, as a floating-point number.
-    public var inSeconds: Double {
+    package var inSeconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

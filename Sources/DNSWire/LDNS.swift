@@ -82,11 +82,11 @@ enum LDNS {
 }
 
 /// Cross-checks against libldns, for tests and fuzzing.
-public enum LDNSCheck {
+package enum LDNSCheck {
     private static let printLock = Locked(0)   // not Void: a zero-sized value confuses TSan
 
     /// ldns's `ldns_pkt2str` text for a packet, or nil when `ldns_wire2pkt` rejects it.
-    public static func parseWithLDNS(_ wire: [UInt8]) -> String? {
+    package static func parseWithLDNS(_ wire: [UInt8]) -> String? {
         guard !wire.isEmpty else { return nil }
         var pkt: UnsafeMutablePointer<ldns_pkt>? = nil
         let status = wire.withUnsafeBufferPointer { ldns_wire2pkt(&pkt, $0.baseAddress, $0.count) }
