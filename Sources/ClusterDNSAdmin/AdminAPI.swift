@@ -69,7 +69,12 @@ public final class AdminAPI: Sendable {
             case .explain:
                 return try explain(query: request.query)
             case .collection(let kind, let namespace) where method == "GET":
-                return list(kind, namespace: namespace)
+                // A list is a snapshot: there is no watch, and only labels can be selected on.
+                for unsupported in ["watch", "fieldSelector"] where !Self.queryParameterValues(request.query, unsupported).isEmpty {
+                    throw KubeStatus.badRequest("\(unsupported) is not supported by this API (lists only, with labelSelector)")
+                }
+                let selector = try Self.queryParameterValues(request.query, "labelSelector").first.map { try LabelSelector($0) }
+                return list(kind, namespace: namespace, selector: selector)
             case .object(let kind, let namespace, let name) where method == "GET":
                 let key = ObjectKey(kind: kind, namespace: namespace, name: name)
                 guard let object = store.snapshot.object(key) else { throw Self.missing(key) }
@@ -95,9 +100,9 @@ public final class AdminAPI: Sendable {
 
     // MARK: Reads
 
-    func list(_ kind: ObjectKind, namespace: String?) -> AdminResponse {
+    func list(_ kind: ObjectKind, namespace: String?, selector: LabelSelector? = nil) -> AdminResponse {
         let snapshot = store.snapshot
-        let objects = snapshot.objects(of: kind, namespace: namespace?.lowercased())
+        let objects = snapshot.objects(of: kind, namespace: namespace?.lowercased()).filter { selector?.matches($0.labels) ?? true }
         var out = Array(#"{"apiVersion":"\#(kind.apiVersion)","kind":"\#(kind.kindName)List","metadata":{"resourceVersion":"\#(snapshot.generation)"},"items":["#.utf8)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -135,24 +140,38 @@ public final class AdminAPI: Sendable {
             }
         }
         let key = object.key
-        let (existed, snapshot) = writeLock.withLock { _ -> (Bool, ClusterSnapshot?) in
-            let existed = store.snapshot.object(key) != nil
-            if create, existed { return (true, nil) }
-            return (existed, dryRun ? store.snapshot : store.apply([.upsert(object)]))
+        let (existed, snapshot, changed) = writeLock.withLock { _ -> (Bool, ClusterSnapshot?, Bool) in
+            let before = store.snapshot
+            let existed = before.object(key) != nil
+            if create, existed { return (true, nil, false) }
+            if dryRun { return (existed, before, false) }
+            let after = store.apply([.upsert(object)])
+            return (existed, after, after.generation != before.generation)
         }
         guard let snapshot else {
             throw KubeStatus(code: 409, reason: "AlreadyExists", message: "\(kind.resource) \"\(key.name)\" already exists",
                              details: .init(name: key.name, kind: kind.resource))
         }
         if dryRun { return AdminResponse(status: existed ? 200 : 201, body: try Self.encode(object)) }
-        metrics?.recordProgramming(ContinuousClock.now - received)
+        // The programming latency is that of changes published; an unchanged write publishes nothing.
+        if changed { metrics?.recordProgramming(ContinuousClock.now - received) }
         return AdminResponse(status: existed ? 200 : 201, body: try Self.encode(snapshot.object(key) ?? object))
     }
 
+    /// Deletes one object. Deleting a Namespace deletes every object in it too, as the
+    /// namespace controller does (its names then answer NXDOMAIN), in the same change.
     func delete(_ key: ObjectKey, received: ContinuousClock.Instant, dryRun: Bool = false) throws -> AdminResponse {
         let deleted = writeLock.withLock { _ -> KubeObject? in
-            guard let existing = store.snapshot.object(key) else { return nil }
-            if !dryRun { store.apply([.delete(key)]) }
+            let snapshot = store.snapshot
+            guard let existing = snapshot.object(key) else { return nil }
+            var changes: [ClusterChange] = []
+            if key.kind == .namespace {
+                for kind in ObjectKind.allCases where kind.isNamespaced {
+                    changes += snapshot.objects(of: kind, namespace: key.name).map { .delete($0.key) }
+                }
+            }
+            changes.append(.delete(key))
+            if !dryRun { store.apply(changes) }
             return existing
         }
         guard let deleted else { throw Self.missing(key) }

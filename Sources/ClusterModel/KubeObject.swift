@@ -36,6 +36,17 @@ public enum KubeObject: Sendable, Hashable, Codable {
     /// The namespace the object lives in (empty for a Namespace).
     public var namespace: String { key.namespace }
 
+    /// The object's `metadata.labels`.
+    public var labels: [String: String] {
+        switch self {
+        case .service(let o): o.labels
+        case .pod(let o): o.labels
+        case .endpoints(let o): o.labels
+        case .endpointSlice(let o): o.labels
+        case .namespace(let o): o.labels
+        }
+    }
+
     /// Decodes an object whose `kind` is one of ours; other kinds throw a `dataCorrupted` error at `kind`.
     public init(from decoder: any Decoder) throws {
         let top = try decoder.container(keyedBy: FieldKey.self)
