@@ -200,14 +200,26 @@ public final class ManifestSource: Sendable {
         files.map { read($0, digest: digests[$0]) }
     }
 
-    /// One file read and, unless its bytes hash to `digest`, decoded.
+    /// One file read and, unless its bytes hash to `digest`, decoded. A file over the size limit
+    /// is refused before it is read; a file that had content and is now empty is taken as one
+    /// being written (an editor or `cp` truncates first), not as one that defines nothing, so
+    /// its last good content stays served (delete the file to remove its objects).
     static func read(_ file: String, digest: Int?) -> FileRead {
-        guard let data = FileManager.default.contents(atPath: file) else { return .failed(UnreadableFile(path: file)) }
+        let limit = ManifestLimits().maxBytes
+        var info = stat()
+        if stat(file, &info) == 0, Int(info.st_size) > limit {
+            return .failed(ManifestError(source: file, document: 0, field: "",
+                                         message: "file is \(info.st_size) bytes, more than the limit of \(limit)"))
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failed(UnreadableFile(path: file, reason: access(file, R_OK) == 0 ? "read failed" : Self.reason()))
+        }
         var hasher = Hasher()
         hasher.combine(data.count)
         data.withUnsafeBytes { hasher.combine(bytes: $0) }
         let newDigest = hasher.finalize()
         if newDigest == digest { return .same }
+        if data.isEmpty, digest != nil { return .failed(EmptyFile(path: file)) }
         do {
             return .objects(try ManifestDecoder.decode(data, source: file).objects, digest: newDigest)
         } catch {
@@ -236,7 +248,14 @@ public final class ManifestSource: Sendable {
     /// A manifest file that exists but could not be read (permissions, no file descriptor left).
     struct UnreadableFile: Error, CustomStringConvertible {
         var path: String
-        var description: String { "\(path): cannot read file" }
+        var reason: String
+        var description: String { "\(path): cannot read file: \(reason)" }
+    }
+
+    /// A manifest file that had content and is now empty (being written, or emptied by hand).
+    struct EmptyFile: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "\(path): the file is empty (still being written?); delete it to remove its objects" }
     }
 
     /// Makes a decoded file the file's contribution to the store, or keeps its last good one

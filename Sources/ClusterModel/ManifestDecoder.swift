@@ -32,13 +32,14 @@ public enum ManifestDecoder {
     }
 
     private static func decode(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 } // UTF-8 BOM
+        // A UTF-8 byte-order mark is skipped, for JSON and YAML alike (YAML 1.2 §5.2; kubectl).
+        let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        var start = bom
         while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
         if start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
             return try decodeJSON(bytes: bytes, data: data.dropFirst(start), source: source, limits: limits)
         }
-        return try decodeYAML(bytes: bytes, source: source, limits: limits)
+        return try decodeYAML(bytes: UnsafeBufferPointer(rebasing: bytes[bom...]), source: source, limits: limits)
     }
 
     private static func decodeJSON(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {

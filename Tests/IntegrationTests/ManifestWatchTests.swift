@@ -133,6 +133,37 @@ struct ManifestWatchTests {
         }
     }
 
+    @Test("a file emptied (being written: cp and editors truncate first) keeps its objects; a BOM is skipped; an oversize file is refused unread")
+    func emptiedBOMAndOversize() throws {
+        let dir = try temporaryDirectory("empty")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("svc.yaml")
+        try ("\u{FEFF}" + service("kept", ip: "10.72.0.1")).write(to: file, atomically: false, encoding: .utf8)
+        let (store, source) = watching(dir.path)
+        #expect(source.scan() == 1)
+        #expect(clusterIP(store, "kept") == "10.72.0.1", "a UTF-8 byte-order mark is skipped")
+        try Data().write(to: file)
+        _ = source.scan()
+        #expect(clusterIP(store, "kept") == "10.72.0.1", "the last good content stays while the file is empty")
+        #expect(source.currentErrors[file.path]?.contains("the file is empty") == true)
+        try service("kept", ip: "10.72.0.2").write(to: file, atomically: false, encoding: .utf8)
+        #expect(source.scan() == 1)
+        #expect(clusterIP(store, "kept") == "10.72.0.2")
+        // A sparse file over the 64 MiB limit: refused by its size, before any byte is read.
+        let big = dir.appendingPathComponent("big.yaml")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: 1 << 30)
+        try handle.close()
+        _ = source.scan()
+        #expect(source.currentErrors[big.path]?.contains("more than the limit") == true)
+        #expect(clusterIP(store, "kept") == "10.72.0.2")
+        // A file that is really gone takes its objects with it.
+        try FileManager.default.removeItem(at: file)
+        _ = source.scan()
+        #expect(clusterIP(store, "kept") == nil)
+    }
+
     @Test("a rewrite of the same size with the old modification time put back is seen (the change time moves)")
     func sameSizeOldModificationTime() throws {
         let dir = try temporaryDirectory("mtime")
