@@ -165,13 +165,15 @@ public final class ManifestSource: Sendable {
             apply(file, result, since: start)
             if case .failed(let error) = result, error is UnreadableFile { unread.append(file) }
         }
-        for f in previous.keys where stamps[f] == nil {
+        for f in previous.keys.sorted() where stamps[f] == nil {
             changed += 1
             let seenAt = ContinuousClock.now
             store.replace(source: Self.sourceName(f), with: [])
-            metrics?.recordProgramming(ContinuousClock.now - seenAt)
             errors.withLock { _ = $0.removeValue(forKey: f) }
             digests.withLock { _ = $0.removeValue(forKey: f) }
+            let gone = defined.withLock { $0.removeValue(forKey: f) } ?? []
+            restoreFromOtherFiles(gone.filter { store.snapshot.object($0) == nil })
+            metrics?.recordProgramming(ContinuousClock.now - seenAt)
             logger.info("manifest removed", metadata: ["file": "\(f)"])
         }
         // A file that could not be read (not one that did not parse) is read again next time.
@@ -227,6 +229,25 @@ public final class ManifestSource: Sendable {
         }
     }
 
+    /// The keys of the objects each file defined when it was last applied.
+    private let defined = Locked<[String: Set<ObjectKey>]>([:])
+
+    /// Objects a removed or edited file took away that other files still define: each comes back
+    /// as the last such file in path order defines it, which is what a restart would serve (a
+    /// later file wins an object).
+    private func restoreFromOtherFiles(_ keys: [ObjectKey]) {
+        guard !keys.isEmpty else { return }
+        var wanted = Set(keys)
+        let owners = defined.withLock { $0 }
+        for file in owners.keys.sorted().reversed() where !owners[file]!.isDisjoint(with: wanted) {
+            guard case .objects(let objects, _) = Self.read(file, digest: nil) else { continue }
+            let restored = objects.filter { wanted.contains($0.key) }
+            store.apply(restored.map { .upsert($0) }, source: Self.sourceName(file))
+            wanted.subtract(restored.map(\.key))
+            if wanted.isEmpty { return }
+        }
+    }
+
     /// The digest of the bytes each file had when it was last applied (a touch is not a change).
     private let digests = Locked<[String: Int]>([:])
 
@@ -267,6 +288,9 @@ public final class ManifestSource: Sendable {
         case .objects(let objects, let digest):
             store.replace(source: Self.sourceName(file), with: objects)
             digests.withLock { $0[file] = digest }
+            let keys = Set(objects.map(\.key))
+            let dropped = defined.withLock { d in defer { d[file] = keys }; return (d[file] ?? []).subtracting(keys) }
+            restoreFromOtherFiles(dropped.filter { store.snapshot.object($0) == nil })
             metrics?.recordProgramming(ContinuousClock.now - start)
             errors.withLock { _ = $0.removeValue(forKey: file) }
             logger.info("manifest loaded", metadata: [

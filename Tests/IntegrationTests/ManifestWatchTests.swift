@@ -67,7 +67,7 @@ struct ManifestWatchTests {
         }
     }
 
-    @Test("files apply in path order: a later file wins an object, a broken one keeps to itself")
+    @Test("files apply in path order: a later file wins an object, a broken one keeps to itself; a removed file gives the object back to the file that still defines it")
     func scanKeepsPathOrder() throws {
         let dir = try temporaryDirectory("scan")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -83,6 +83,15 @@ struct ManifestWatchTests {
         #expect(Array(source.currentErrors.keys) == [dir.appendingPathComponent("c.yaml").path])
         #expect(source.currentErrors.values.first?.contains("spec.clusterIP") == true)
         #expect(source.scan() == 0)                      // nothing changed since
+        // b.yaml removed: a.yaml still defines the object, and its version comes back (as a
+        // restart would serve), rather than the name going with the file that last wrote it.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("b.yaml"))
+        #expect(source.scan() == 1)
+        #expect(store.snapshot.service(namespace: "default", name: "twice")?.service.clusterIP == "10.60.0.1")
+        // a.yaml edited to define something else: nothing else defines the object, so it goes.
+        try service("other", ip: "10.60.0.3").write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        #expect(source.scan() == 1)
+        #expect(store.snapshot.service(namespace: "default", name: "twice") == nil)
     }
 
     /// A store and a manifest source over `path`, not yet scanned.
