@@ -257,6 +257,8 @@ public struct KubeService: Sendable, Hashable, Codable {
             }
         }
         let ports = try spec?.optional([Port].self, "ports") ?? []
+        let selector = try spec?.optional([String: String].self, "selector")
+        if let selector, let spec, let problem = Names.labelProblem(selector) { throw spec.invalid("selector", problem) }
         let annotations = try top.object("metadata")?.optional([String: String].self, "annotations")
         let tolerate = annotations?[Self.tolerateUnreadyAnnotation].map { ["1", "t", "T", "true", "TRUE", "True"].contains($0) } ?? false
         let interner = decoder.interner
@@ -264,7 +266,7 @@ public struct KubeService: Sendable, Hashable, Codable {
             name: meta.name, namespace: meta.namespace, labels: interner?.intern(meta.labels) ?? meta.labels, type: type,
             clusterIP: clusterIP, clusterIPs: clusterIPs,
             ports: interner?.intern(ports) ?? ports,
-            selector: try spec?.optional([String: String].self, "selector"),
+            selector: selector,
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
             tolerateUnreadyEndpoints: tolerate, externalName: externalName, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy)
     }

@@ -96,6 +96,34 @@ enum Names {
         return u.allSatisfy { isAlnum($0) || $0 == 0x2D } && u.contains { $0 >= 0x61 && $0 <= 0x7A }
     }
 
+    /// A label key (`IsQualifiedName`): an optional DNS-1123 subdomain prefix and `/`, then a
+    /// name of 1–63 of `[A-Za-z0-9._-]` starting and ending alphanumeric.
+    static func isLabelKey(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, !isDNS1123Subdomain(String(parts[0])) { return false }
+        return isLabelName(parts.last ?? "", allowEmpty: false)
+    }
+
+    /// A label value (`IsValidLabelValue`): empty, or 1–63 of `[A-Za-z0-9._-]` starting and
+    /// ending alphanumeric.
+    static func isLabelValue(_ s: String) -> Bool { isLabelName(Substring(s), allowEmpty: true) }
+
+    private static func isLabelName(_ s: Substring, allowEmpty: Bool) -> Bool {
+        let u = s.utf8
+        guard let f = u.first, let l = u.last else { return allowEmpty }
+        func alnum(_ c: UInt8) -> Bool { isAlnum(c) || (c >= 0x41 && c <= 0x5A) }
+        return u.count <= 63 && alnum(f) && alnum(l) && u.allSatisfy { alnum($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F }
+    }
+
+    /// The first key or value of `labels` (or of a selector) that Kubernetes would refuse, as a message.
+    static func labelProblem(_ labels: [String: String]) -> String? {
+        for (k, v) in labels.sorted(by: { $0.key < $1.key }) {
+            if !isLabelKey(k) { return "\"\(k)\" is not a valid label key (an optional DNS subdomain and /, then 1-63 of [A-Za-z0-9._-], alphanumeric at both ends)" }
+            if !isLabelValue(v) { return "\"\(v)\" (for \(k)) is not a valid label value (at most 63 of [A-Za-z0-9._-], alphanumeric at both ends)" }
+        }
+        return nil
+    }
+
     private static func isAlnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
 }
 

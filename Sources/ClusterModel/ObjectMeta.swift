@@ -31,9 +31,11 @@ struct ObjectMeta: Sendable, Hashable {
                 throw m.invalid("namespace", "\"\(namespace)\" is not a valid DNS-1123 label")
             }
         }
+        let labels = try m.optional([String: String].self, "labels") ?? [:]
+        if let problem = Names.labelProblem(labels) { throw m.invalid("labels", problem) }
         return ObjectMeta(
             name: name, namespace: namespace,
-            labels: try m.optional([String: String].self, "labels") ?? [:],
+            labels: labels,
             deletionTimestamp: try m.optional(String.self, "deletionTimestamp"))
     }
 

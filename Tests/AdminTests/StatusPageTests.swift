@@ -30,7 +30,10 @@ struct StatusPageTests {
     func pageContent() async throws {
         let (api, store) = try api(
             serviceYAML("web", clusterIP: "None", selector: ["app": "web"]) + "---\n"
-            + serviceYAML("odd", ns: "team", clusterIP: "10.96.0.5", selector: ["app": "\"<script>alert(1)</script>\""]) + "---\n"
+            + serviceYAML("odd", ns: "team", clusterIP: "None") + "---\n"
+            // Labels and names are validated; a slice's targetRef name is free text the page shows.
+            + "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: odd-1, namespace: team, labels: {kubernetes.io/service-name: odd}}\n"
+            + "addressType: IPv4\nendpoints: [{addresses: [10.1.9.9], conditions: {ready: false}, targetRef: {kind: Pod, name: \"<script>alert(1)</script>\"}}]\n---\n"
             + podYAML("web-0", ip: "10.1.0.1", labels: ["app": "web"]) + "---\n"
             + podYAML("web-1", ip: "10.1.0.2", ready: false, labels: ["app": "web"]) + "---\n"
             + podYAML("web-2", ip: nil, labels: ["app": "web"]))

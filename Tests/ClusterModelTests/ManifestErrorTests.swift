@@ -102,7 +102,7 @@ import Testing
         \u{FEFF}{
           "kind": "List",
           "items": [
-            {"kind": "Service", "metadata": {"name": "ok", "labels": {"a\\"b": "[1, {\\"x\\": 2}]"}},
+            {"kind": "Service", "metadata": {"name": "ok", "annotations": {"a\\"b": "[1, {\\"x\\": 2}]"}},
              "spec": {"ports": [{"port": 80}], "extra": [[1, 2], {"ports": [{"port": 0}]}]}},
             {
               "kind": "Service",
@@ -166,5 +166,18 @@ import Testing
         if let error = decodeError(text, source: "x.json") {
             #expect(error.description.contains("invalid JSON at \(expected)"), "\(error.description)")
         }
+    }
+
+    /// Label keys and values, and selectors, follow the API server's rules
+    /// (`IsQualifiedName`, `IsValidLabelValue`).
+    @Test func labelsAreValidated() {
+        let ok = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app.kubernetes.io/name: Web_1, tier: \"\", x.y: a.b-c}}\n"
+        #expect((try? ManifestDecoder.decode(ok, source: "ok.yaml"))?.objects.count == 1)
+        let badKey = decodeError("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {\"bad key!\": x}}\n", source: "k.yaml")
+        #expect(badKey?.field == "metadata.labels" && badKey?.message.contains("not a valid label key") == true, "\(String(describing: badKey))")
+        let badValue = decodeError("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: \"<script>\"}}\n", source: "v.yaml")
+        #expect(badValue?.message.contains("not a valid label value") == true)
+        let badSelector = decodeError("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: \"-web\"}}\n", source: "s.yaml")
+        #expect(badSelector?.field == "spec.selector", "\(String(describing: badSelector))")
     }
 }
