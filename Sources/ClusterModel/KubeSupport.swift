@@ -117,6 +117,8 @@ enum Names {
 
     /// The first key or value of `labels` (or of a selector) that Kubernetes would refuse, as a message.
     static func labelProblem(_ labels: [String: String]) -> String? {
+        // The common case, all valid, without sorting; the first problem in key order otherwise.
+        guard labels.contains(where: { !isLabelKey($0.key) || !isLabelValue($0.value) }) else { return nil }
         for (k, v) in labels.sorted(by: { $0.key < $1.key }) {
             if !isLabelKey(k) { return "\"\(k)\" is not a valid label key (an optional DNS subdomain and /, then 1-63 of [A-Za-z0-9._-], alphanumeric at both ends)" }
             if !isLabelValue(v) { return "\"\(v)\" (for \(k)) is not a valid label value (at most 63 of [A-Za-z0-9._-], alphanumeric at both ends)" }
