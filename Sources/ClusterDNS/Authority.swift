@@ -93,7 +93,7 @@ public struct Authority: Sendable {
         switch zone {
         case .cluster: return cluster.records(in: snapshot)
         case .reverse(let r):
-            return cluster.reverseRecords(in: snapshot)[r] ?? [cluster.reverseSOA(zone: r, in: snapshot)] + cluster.reverseNS(zone: r)
+            return cluster.reverseRecords(in: snapshot)[r]      // both reverse zones, SOA and NS at least
         case .static(let origin):
             guard let z = staticZones[origin], let soa = z.soa else { return nil }
             return [soa] + z.records.filter { $0.type != .soa }
