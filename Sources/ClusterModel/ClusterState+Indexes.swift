@@ -42,7 +42,7 @@ extension ClusterState {
             for (name, selector) in selecting where Self.matches(selector, pod.labels) {
                 let key = ServiceKey(namespace: pod.namespace, name: name)
                 // A Service recomputed from scratch needs no patch (at load, every Service is).
-                if !dirty.contains(key) { dirtyPods[key, default: []].insert(pod.name) }
+                if dirty.isEmpty || !dirty.contains(key) { dirtyPods[key, default: []].append(pod.name) }
             }
         }
     }

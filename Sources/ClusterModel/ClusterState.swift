@@ -32,9 +32,10 @@ struct ClusterState {
     var slicesByService: [ServiceKey: Set<String>] = [:]
     /// Services whose endpoints must be recomputed from scratch at the end of the batch.
     var dirty: Set<ServiceKey> = []
-    /// Services (not in `dirty`) whose selected pods changed, with the names of those pods: their
-    /// endpoint lists are patched for just these pods at the end of the batch.
-    var dirtyPods: [ServiceKey: Set<String>] = [:]
+    /// Services (not in `dirty`) whose selected pods changed, with the names of those pods (a
+    /// name may repeat): their endpoint lists are patched for just these pods at the end of the
+    /// batch.
+    var dirtyPods: [ServiceKey: [String]] = [:]
     /// `[key]` for each Service that has had endpoints: the `endpointsByIP` value of every
     /// address only that Service uses (nearly all), shared, so a Service's 20 endpoints cost one
     /// array, not 20 (~75 bytes each).
@@ -177,10 +178,11 @@ struct ClusterState {
             let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s))
             store(new, replacing: entry)
         }
-        for (key, names) in dirtyPods where !dirty.contains(key) {
+        for (key, changed) in dirtyPods where !dirty.contains(key) {
             // Pods feed only entries computed from pods (no EndpointSlices, no Endpoints object).
             guard let entry = services[key], entry.source == .pods, let selector = entry.contents.value.service.selector else { continue }
-            let current = (names.count == 1 ? Array(names) : names.sorted()).compactMap { name -> KubePod? in
+            let names = changed.count == 1 ? changed : Array(Set(changed)).sorted()
+            let current = names.compactMap { name -> KubePod? in
                 guard let p = pods[NamespacedName(namespace: key.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
                 return p
             }

@@ -30,25 +30,31 @@ enum EndpointComputer {
     }
 
     /// A pods-sourced entry (`source == .pods`) after some of its service's pods changed: the
-    /// endpoints of the pods named in `changed` are replaced by those of `current`, the pods among
-    /// them that still exist and match the selector. Equal to recomputing the entry from all
-    /// selected pods, at the cost of the changed pods (plus one pass over the list) instead.
-    /// Also returns the endpoints it took out and put in, so the store updates its indexes by
-    /// them instead of walking both lists again.
-    static func entry(updating entry: ServiceEntry, pods changed: Set<String>, to current: [KubePod]) -> (ServiceEntry, Patch) {
+    /// endpoints of the pods named in `changed` (each name once) are replaced by those of
+    /// `current`, the pods among them that still exist and match the selector. Equal to
+    /// recomputing the entry from all selected pods, at the cost of the changed pods (plus one
+    /// pass over the list) instead. Also returns the endpoints it took out and put in, so the
+    /// store updates its indexes by them instead of walking both lists again.
+    static func entry(updating entry: ServiceEntry, pods changed: [String], to current: [KubePod]) -> (ServiceEntry, Patch) {
         var ready = entry.readyEndpoints, notReady = entry.notReadyEndpoints
         var patch = Patch()
         // Usually one pod changed: compare names instead of hashing every endpoint's pod name.
-        let only = changed.count == 1 ? changed.first : nil
-        let isChanged = { (e: Endpoint) in
+        let many = changed.count > 8 ? Set(changed) : nil
+        func isChanged(_ e: Endpoint) -> Bool {
             guard let pod = e.targetPod else { return false }
-            return only.map { $0 == pod } ?? changed.contains(pod)
+            return many?.contains(pod) ?? changed.contains(pod)
         }
-        // Each list is read once; only a list that holds a changed pod's endpoint is written (a
-        // write copies the list the previous snapshot shares: a retain per endpoint).
+        // Each list is read once; only a list that holds a changed pod's endpoint is rebuilt (in
+        // one pass, as a copy of a list the previous snapshot shares would be: a retain per
+        // endpoint), the others stay shared.
         func take(from list: inout [Endpoint]) {
-            let hits = list.indices.filter { isChanged(list[$0]) }
-            for i in hits.reversed() { patch.removed.append(list.remove(at: i)) }
+            guard let first = list.firstIndex(where: isChanged) else { return }
+            var kept = Array(list[..<first])
+            kept.reserveCapacity(list.count)
+            for e in list[first...] {
+                if isChanged(e) { patch.removed.append(e) } else { kept.append(e) }
+            }
+            list = kept
         }
         take(from: &ready)
         take(from: &notReady)
