@@ -22,20 +22,33 @@ struct LabelSelector: Sendable {
             if part.contains(" in ") || part.contains(" notin ") || part.contains("(") {
                 throw KubeStatus.badRequest("labelSelector: set-based requirement \"\(part)\" is not supported (use key=value, key!=value, key, !key)")
             }
+            func side(_ s: Substring) -> String { s.trimmingCharacters(in: .whitespaces) }
+            let requirement: Requirement
             if let r = part.range(of: "!=") {
-                out.append(.notEquals(String(part[..<r.lowerBound]), String(part[r.upperBound...])))
+                requirement = .notEquals(side(part[..<r.lowerBound]), side(part[r.upperBound...]))
             } else if let r = part.range(of: "==") ?? part.range(of: "=") {
-                out.append(.equals(String(part[..<r.lowerBound]), String(part[r.upperBound...])))
+                requirement = .equals(side(part[..<r.lowerBound]), side(part[r.upperBound...]))
             } else if part.hasPrefix("!") {
-                out.append(.absent(String(part.dropFirst())))
+                requirement = .absent(side(part.dropFirst()))
             } else {
-                out.append(.exists(part))
+                requirement = .exists(part)
             }
-        }
-        for case .exists(let key) in out where key.isEmpty || key.contains(where: { $0 == " " || $0 == "!" }) {
-            throw KubeStatus.badRequest("labelSelector: \"\(text)\" is not a valid label selector")
+            // Keys and values follow the label rules, as the API server's parser checks them
+            // (apimachinery `labels.Parse`: `validateLabelKey`, `validateLabelValue`).
+            switch requirement {
+            case .equals(let k, let v), .notEquals(let k, let v):
+                guard Names.isLabelKey(k) else { throw Self.invalid(text, "key \"\(k)\"") }
+                guard Names.isLabelValue(v) else { throw Self.invalid(text, "value \"\(v)\"") }
+            case .exists(let k), .absent(let k):
+                guard Names.isLabelKey(k) else { throw Self.invalid(text, "key \"\(k)\"") }
+            }
+            out.append(requirement)
         }
         requirements = out
+    }
+
+    private static func invalid(_ text: String, _ what: String) -> KubeStatus {
+        KubeStatus.badRequest("labelSelector: \"\(text)\" is not a valid label selector: invalid label \(what) (a key is an optional DNS subdomain and \"/\", then up to 63 of [A-Za-z0-9._-] starting and ending alphanumeric; a value is empty or the same)")
     }
 
     /// Whether `labels` satisfy every requirement.

@@ -68,7 +68,7 @@ public struct NamespacedName: Sendable, Hashable, Comparable, CustomStringConver
 public typealias ServiceKey = NamespacedName
 
 /// Name rules from `k8s.io/apimachinery/pkg/util/validation`.
-enum Names {
+package enum Names {
     /// Folds ASCII upper case without allocating when there is none.
     static func lowercased(_ s: String) -> String {
         s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? s.lowercased() : s
@@ -98,7 +98,7 @@ enum Names {
 
     /// A label key (`IsQualifiedName`): an optional DNS-1123 subdomain prefix and `/`, then a
     /// name of 1–63 of `[A-Za-z0-9._-]` starting and ending alphanumeric.
-    static func isLabelKey(_ s: String) -> Bool {
+    package static func isLabelKey(_ s: String) -> Bool {
         let parts = s.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         if parts.count == 2, !isDNS1123Subdomain(String(parts[0])) { return false }
         return isLabelName(parts.last ?? "", allowEmpty: false)
@@ -106,7 +106,7 @@ enum Names {
 
     /// A label value (`IsValidLabelValue`): empty, or 1–63 of `[A-Za-z0-9._-]` starting and
     /// ending alphanumeric.
-    static func isLabelValue(_ s: String) -> Bool { isLabelName(Substring(s), allowEmpty: true) }
+    package static func isLabelValue(_ s: String) -> Bool { isLabelName(Substring(s), allowEmpty: true) }
 
     private static func isLabelName(_ s: Substring, allowEmpty: Bool) -> Bool {
         let u = s.utf8

@@ -24,7 +24,7 @@ struct NamespaceDeleteAndSelectorTests {
         }
     }
 
-    @Test("?labelSelector= filters lists (=, ==, !=, key, !key); watch, fieldSelector and set-based selectors are refused")
+    @Test("?labelSelector= filters lists (=, ==, !=, key, !key); watch, fieldSelector, set-based selectors and invalid keys or values are refused")
     func labelSelector() async throws {
         try await withAdminServer { _, admin async throws in
             for (name, labels) in [("a", ["app": "web", "tier": "front"]), ("b", ["app": "web"]), ("c", ["app": "db"])] {
@@ -41,7 +41,13 @@ struct NamespaceDeleteAndSelectorTests {
             #expect(try await names("app!=web") == ["c"])
             #expect(try await names("tier") == ["a"])
             #expect(try await names("!tier") == ["b", "c"])
+            #expect(try await names(" app = web , tier ") == ["a"])
             expectStatus(try await admin.get("/api/v1/pods?labelSelector=app%20in%20(web)"), 400, "BadRequest", mentions: "set-based")
+            // Keys and values must be valid labels, as the API server's parser requires.
+            expectStatus(try await admin.get("/api/v1/pods?labelSelector=bad%20key%3Dx"), 400, "BadRequest", mentions: "invalid label key")
+            expectStatus(try await admin.get("/api/v1/pods?labelSelector=app%3D%3Cscript%3E"), 400, "BadRequest", mentions: "invalid label value")
+            expectStatus(try await admin.get("/api/v1/pods?labelSelector=app%3Da%3Db"), 400, "BadRequest", mentions: "invalid label value")
+            expectStatus(try await admin.get("/api/v1/pods?labelSelector=!-x"), 400, "BadRequest", mentions: "invalid label key")
             expectStatus(try await admin.get("/api/v1/pods?watch=1"), 400, "BadRequest", mentions: "watch")
             expectStatus(try await admin.get("/api/v1/pods?fieldSelector=metadata.name%3Da"), 400, "BadRequest", mentions: "fieldSelector")
         }
