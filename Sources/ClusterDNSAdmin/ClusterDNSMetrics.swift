@@ -40,6 +40,9 @@ public final class ClusterDNSMetrics: Sendable {
     let storeGeneration: Gauge
     /// `clusterdns_dns_programming_duration_seconds`.
     let programmingDuration: DurationHistogram
+    /// `clusterdns_manifest_files_rejected`: watched manifest files whose last version was
+    /// rejected (their last good content is still served), set after every scan.
+    let manifestFilesRejected: Gauge
 
     /// Builds the metrics in `registry` (a fresh one by default).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -75,6 +78,9 @@ public final class ClusterDNSMetrics: Sendable {
         storeObjects = objects
         storeGeneration = registry.makeGauge(descriptor: Self.name(
             "clusterdns_store_generation", help: "Generation of the published snapshot."))
+        manifestFilesRejected = registry.makeGauge(descriptor: Self.name(
+            "clusterdns_manifest_files_rejected",
+            help: "Watched manifest files whose current version was rejected (unreadable, invalid or emptied); their last good content is served."))
         hotCounters = requests + responses + [truncated, dropped, cacheHits, cacheMisses]
         hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
         synced = Locked(Array(repeating: 0, count: hotCounters.count))
@@ -180,6 +186,11 @@ public final class ClusterDNSMetrics: Sendable {
     }
 
     // MARK: Scraping
+
+    /// Sets how many watched manifest files are rejected now (`clusterdns_manifest_files_rejected`).
+    public func setManifestFilesRejected(_ count: Int) {
+        manifestFilesRejected.set(Double(count))
+    }
 
     /// Refreshes the store gauges from `snapshot`.
     public func observe(_ snapshot: ClusterSnapshot) {

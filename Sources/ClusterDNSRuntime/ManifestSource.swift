@@ -179,6 +179,7 @@ public final class ManifestSource: Sendable {
         // A file that could not be read (not one that did not parse) is read again next time.
         for f in unread { stamps[f] = .unread }
         seen.withLock { $0 = stamps }
+        metrics?.setManifestFilesRejected(errors.withLock { $0.count })
         return changed
     }
 

@@ -62,8 +62,14 @@ struct ManifestWatchTests {
             let error = server.manifests?.currentErrors[file.path] ?? ""
             #expect(error.contains("svc.yaml"))
             #expect(error.contains("spec.clusterIP"))
+            func rejected() -> String? {
+                String(decoding: server.metrics.render(snapshot: nil), as: UTF8.self)
+                    .split(separator: "\n").first { $0.hasPrefix("clusterdns_manifest_files_rejected ") }.map(String.init)
+            }
+            #expect(try await eventually { rejected() == "clusterdns_manifest_files_rejected 1.0" })
             try FileManager.default.removeItem(at: file)
             #expect(try await eventually { try answer().isEmpty })
+            #expect(try await eventually { rejected() == "clusterdns_manifest_files_rejected 0.0" })
         }
     }
 
