@@ -6,8 +6,8 @@ import Yams
 /// Input whose first non-blank character is `{` or `[` is read as JSON with Foundation's
 /// `JSONDecoder` (fast for large `kubectl get -o json` dumps); anything else as a YAML stream
 /// (documents separated by `---`) with Yams. Unknown fields are ignored, objects of other kinds
-/// are skipped and listed, empty documents are skipped. The call is all or nothing: the first
-/// bad document makes it throw, naming source, document and field.
+/// are skipped and listed, empty documents are skipped. `decode` is all or nothing: the first
+/// bad document makes it throw, naming source, document and field; `problems` lists them all.
 public enum ManifestDecoder {
     /// Decodes manifest bytes (UTF-8).
     public static func decode(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits()) throws(ManifestError) -> ManifestContents {
@@ -16,9 +16,24 @@ public enum ManifestDecoder {
         }
         let result: Result<ManifestContents, ManifestError> = data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            return Result { () throws(ManifestError) in try decode(bytes: bytes, data: data, source: source, limits: limits) }
+            return Result { () throws(ManifestError) in try decode(bytes: bytes, data: data, source: source, limits: limits, all: nil) }
         }
         return try result.get()
+    }
+
+    /// Every problem of manifest bytes, not only the first (empty when `decode` succeeds): each
+    /// YAML document is decoded on its own, so a stream with three bad documents gives three
+    /// errors, in document order. A YAML syntax error ends the stream (the parser cannot go on
+    /// past it), and JSON input is one document. `decode` throws the first of these.
+    public static func problems(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits()) -> [ManifestError] {
+        var found: [ManifestError] = []
+        let result: Result<ManifestContents, ManifestError> = data.withUnsafeBytes { raw in
+            Result { () throws(ManifestError) in
+                try decode(bytes: raw.bindMemory(to: UInt8.self), data: data, source: source, limits: limits, all: &found)
+            }
+        }
+        if case .failure(let error) = result { found.append(error) }
+        return found
     }
 
     /// Decodes manifest text.
@@ -31,7 +46,10 @@ public enum ManifestDecoder {
         try decode(Data(bytes), source: source, limits: limits)
     }
 
-    private static func decode(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
+    /// Decodes; with `all`, a bad YAML document is added to it and the next one read, instead of
+    /// thrown.
+    private static func decode(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits,
+                               all: UnsafeMutablePointer<[ManifestError]>?) throws(ManifestError) -> ManifestContents {
         // A UTF-8 byte-order mark is skipped, for JSON and YAML alike (YAML 1.2 §5.2; kubectl).
         let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
         var start = bom
@@ -39,7 +57,7 @@ public enum ManifestDecoder {
         if start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
             return try decodeJSON(bytes: bytes, data: data.dropFirst(start), source: source, limits: limits)
         }
-        return try decodeYAML(bytes: UnsafeBufferPointer(rebasing: bytes[bom...]), source: source, limits: limits)
+        return try decodeYAML(bytes: UnsafeBufferPointer(rebasing: bytes[bom...]), source: source, limits: limits, all: all)
     }
 
     private static func decodeJSON(bytes: UnsafeBufferPointer<UInt8>, data: Data, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
@@ -75,7 +93,8 @@ public enum ManifestDecoder {
     /// from 1.87 to 1.29 s).
     static let resolver = Resolver.basic.appending(.bool).appending(.null).appending(.merge)
 
-    private static func decodeYAML(bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ManifestLimits) throws(ManifestError) -> ManifestContents {
+    private static func decodeYAML(bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ManifestLimits,
+                                   all: UnsafeMutablePointer<[ManifestError]>?) throws(ManifestError) -> ManifestContents {
         if let problem = InputSafety.scanYAML(bytes, limits: limits) {
             throw ManifestError(source: source, document: problem.document, field: "", message: problem.message)
         }
@@ -91,16 +110,21 @@ public enum ManifestDecoder {
             while let node = try parser.nextRoot() {
                 defer { document += 1 }
                 if case .scalar(let s) = node, s.string.isEmpty || node.null != nil { continue }
+                let bad: ManifestError
                 if let problem = InputSafety.checkYAML(node, limits: limits) {
-                    throw ManifestError(source: source, document: document, field: "", message: problem)
+                    bad = ManifestError(source: source, document: document, field: "", message: problem)
+                } else {
+                    do {
+                        let doc = try decoder.decode(ManifestDocument.self, from: node, userInfo: interning)
+                        contents.objects += doc.objects
+                        contents.skippedKinds += doc.skipped
+                        continue
+                    } catch let error as DecodingError {
+                        bad = ManifestError(source: source, document: document, decoding: error) { position(of: $0, in: node) }
+                    }
                 }
-                do {
-                    let doc = try decoder.decode(ManifestDocument.self, from: node, userInfo: interning)
-                    contents.objects += doc.objects
-                    contents.skippedKinds += doc.skipped
-                } catch let error as DecodingError {
-                    throw ManifestError(source: source, document: document, decoding: error) { position(of: $0, in: node) }
-                }
+                guard let all else { throw bad }
+                all.pointee.append(bad)
             }
         } catch let error as ManifestError {
             throw error

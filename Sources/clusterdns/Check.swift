@@ -13,9 +13,10 @@ struct Check: ParsableCommand {
         Prints each problem as file:document:field: message and exits 1 when there is any.
         Warnings (a pod whose subdomain names no headless service, a selector that matches nothing,
         a named targetPort no selected pod defines, a hostname used twice in one service, an
-        ExternalName whose CNAME chain stays in the cluster domain and loops or ends at a missing
-        name, an object defined in two files) are printed as warning: lines and do not change the
-        exit status.
+        ExternalName whose CNAME chain stays in the cluster domain and loops, ends at a missing
+        name or runs past 10 CNAMEs, an object defined in two files) are printed as warning: lines
+        and do not change the exit status. Every bad document of a YAML stream is reported, not
+        only the first (a YAML syntax error ends the file).
 
         Example:
           clusterdns check examples/ deploy/
@@ -50,13 +51,19 @@ struct Check: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else {
                 print("\(file):0:: cannot read file"); problems += 1; continue
             }
+            // Every bad document of the file is reported; the file's objects are then left out, as
+            // `serve` rejects the whole file.
+            let problemsHere = ManifestDecoder.problems(data, source: file)
+            for problem in problemsHere { print("\(problem)") }
+            problems += problemsHere.count
+            guard problemsHere.isEmpty else { continue }
             do {
                 let contents = try ManifestDecoder.decode(data, source: file)
                 // An object in two files: the file read last wins, and removing that file removes
                 // the object (it was its last writer) although the other still has it.
                 for object in contents.objects {
                     if let first = definedIn[object.key], first != file {
-                        duplicates.append("warning: \(object.kind.resource)/\(object.namespace)/\(object.key.name) is defined in \(first) and \(file): the file read last wins, and removing that file removes the object although the other still defines it")
+                        duplicates.append("warning: \(object.kind.resource)/\(object.namespace)/\(object.key.name) is defined in \(first) and \(file): the file written last wins (at start, the later one in path order; afterwards, whichever changes last), and removing either brings back the other's version")
                     }
                     definedIn[object.key] = file
                 }

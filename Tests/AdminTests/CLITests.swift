@@ -137,6 +137,16 @@ struct CLITests {
         #expect(r.status == 1)
         #expect(r.stdout.contains("broken.yaml:0: YAML syntax error"), "\(r.stdout)")
         #expect(!r.stderr.contains("clusterdns: \n") && r.stderr.hasSuffix("1 file, 0 objects, 1 problem\n"), "\(r.stderr)")
+        // Every bad document of a stream is a problem of its own; the good ones are not loaded.
+        let several = dir.appendingPathComponent("several")
+        try FileManager.default.createDirectory(at: several, withIntermediateDirectories: true)
+        try [serviceYAML("good", clusterIP: "10.0.9.1"), serviceYAML("bad1", clusterIP: "10.0.9.300"),
+             serviceYAML("bad2", clusterIP: "nope")].joined(separator: "\n---\n")
+            .write(to: several.appendingPathComponent("three.yaml"), atomically: true, encoding: .utf8)
+        r = try await run(binary, ["check", several.path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("three.yaml:1:spec.clusterIP") && r.stdout.contains("three.yaml:2:spec.clusterIP"), "\(r.stdout)")
+        #expect(r.stderr.hasSuffix("1 file, 0 objects, 2 problems\n"), "\(r.stderr)")
         // An object in two files is a warning, not a problem.
         let twice = dir.appendingPathComponent("twice")
         try FileManager.default.createDirectory(at: twice, withIntermediateDirectories: true)

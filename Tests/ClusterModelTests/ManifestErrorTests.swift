@@ -1,4 +1,5 @@
 import ClusterModel
+import Foundation
 import Testing
 
 /// What a manifest that does not decode is told: source, document, field path, message, and
@@ -55,6 +56,17 @@ import Testing
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, IPv6, IPv4]}",
          "f.yaml:0:spec.ipFamilies: may contain at most 2 entries, got 3 (line 3, column 20)"),
     ]
+
+    @Test("problems lists every bad document of a YAML stream (the first is what decode throws); a syntax error ends the stream")
+    func everyProblem() throws {
+        let text = "kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.300}\n---\nkind: Service\nmetadata: {name: ok}\n"
+            + "---\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: nope}\n---\nkind: Service\nmetadata: {name: [\n"
+        let problems = ManifestDecoder.problems(Data(text.utf8), source: "f.yaml")
+        #expect(problems.map { "\($0.document):\($0.field)" } == ["0:spec.clusterIP", "2:status.podIP", "3:"])
+        #expect(problems.first?.description == decodeError(text, source: "f.yaml")?.description)
+        #expect(ManifestDecoder.problems(Data("kind: Service\nmetadata: {name: ok}\n".utf8), source: "f.yaml").isEmpty)
+        #expect(ManifestDecoder.problems(Data("{\"kind\": \"Service\"}".utf8), source: "f.json").count == 1)
+    }
 
     @Test(arguments: errorCases) func errors(input: String, expected: String) {
         #expect(decodeError(input, source: "f.yaml")?.description == expected)
