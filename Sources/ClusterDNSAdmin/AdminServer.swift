@@ -1,3 +1,4 @@
+import Glibc
 import Hummingbird
 import NIOCore
 import Logging
@@ -94,7 +95,10 @@ public final class AdminServer: Sendable {
                 logger.info("admin listening", metadata: ["http": "\(options.host):\(port)"])
                 return AdminServer(host: options.host, port: port, api: api, group: group, task: task)
             case .failure(let error):
-                throw AdminServerError.cannotBind("\(options.host):\(options.port)", "\(error)")
+                // The system's text (`Address already in use (errno 98)`), not NIO's description
+                // of the syscall's Swift signature.
+                let reason = (error as? IOError).map { "\(String(cString: strerror($0.errnoCode))) (errno \($0.errnoCode))" } ?? "\(error)"
+                throw AdminServerError.cannotBind("\(options.host):\(options.port)", reason)
             }
         }
         throw AdminServerError.stopped

@@ -52,7 +52,7 @@ public final class DNSServer: Sendable {
         } catch {
             for c in channels { try? await c.close() }
             for l in listeners { await l.stop() }
-            throw DNSServerError.cannotBind(host: binding.0, port: binding.1, "\(error)")
+            throw DNSServerError.cannotBind(host: binding.0, port: binding.1, IOError.plainReason(error))
         }
         // One UDP socket per address, read by one thread per event loop (per core). Not one socket
         // per thread (SO_REUSEPORT): the kernel hashes each client to one of those sockets, so a
@@ -107,6 +107,15 @@ public final class DNSServer: Sendable {
     public func stop() async {
         for c in channels { try? await c.close() }
         for l in udpListeners { await l.stop() }
+    }
+}
+
+extension IOError {
+    /// The system's text for a failed call (`Address already in use (errno 98)`), without NIO's
+    /// description, which names the syscall's Swift signature and has a stray parenthesis.
+    static func plainReason(_ error: any Error) -> String {
+        guard let io = error as? IOError else { return "\(error)" }
+        return "\(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))"
     }
 }
 

@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
           clusterdns serve --listen 127.0.0.1:1053 --manifests examples/ --zones zones/ --ttl 5
         """)
 
-    @Option(name: .long, help: ArgumentHelp("DNS listen address (UDP and TCP); repeatable.", valueName: "HOST:PORT"))
+    @Option(name: .long, help: ArgumentHelp("DNS listen address (UDP and TCP); repeatable. Default: 127.0.0.1:1053.", valueName: "HOST:PORT"))
     var listen: [String] = []
     @Option(name: .long, help: ArgumentHelp("Cluster domain.", valueName: "DOMAIN"))
     var domain: String = "cluster.local"
@@ -41,11 +41,11 @@ struct Serve: AsyncParsableCommand {
     var pods: String = "insecure"
     @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch (Services, EndpointSlices, Namespaces, Pods). Without it, in a pod (KUBERNETES_SERVICE_HOST set), the service account is used.", valueName: "PATH"))
     var kubeconfig: String?
-    @Option(name: .long, help: ArgumentHelp("Kubeconfig context. Default: its current-context.", valueName: "NAME"))
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig context (with --kubeconfig). Default: its current-context.", valueName: "NAME"))
     var context: String?
-    @Option(name: .long, help: ArgumentHelp("Watch and serve only these namespaces (comma-separated). Default: all.", valueName: "A,B"))
+    @Option(name: .long, help: ArgumentHelp("Watch and serve only these namespaces of the cluster (comma-separated; with --kubeconfig or in a pod). Default: all.", valueName: "A,B"))
     var namespaces: String?
-    @Option(name: .long, help: ArgumentHelp("Label selector for the Services watched, e.g. app=web,tier!=db.", valueName: "SELECTOR"))
+    @Option(name: .long, help: ArgumentHelp("Label selector for the Services watched in the cluster (with --kubeconfig or in a pod), e.g. app=web,tier!=db.", valueName: "SELECTOR"))
     var labels: String?
     @Option(name: .customLong("max-udp-size"), help: ArgumentHelp("Largest UDP answer, 512–4096.", valueName: "BYTES"))
     var maxUDPSize: Int = 1232

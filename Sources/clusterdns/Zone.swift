@@ -20,7 +20,7 @@ struct Zone: ParsableCommand {
     var manifests: [String] = []
     @Option(name: .long, help: "Cluster domain.")
     var domain: String = "cluster.local"
-    @Option(name: .long, help: "TTL of every record.")
+    @Option(name: .long, help: ArgumentHelp("TTL of every record, 0–3600 (also the SOA minimum), as for serve.", valueName: "SECONDS"))
     var ttl: UInt32 = 5
     @Flag(name: .long, help: "Also print the reverse zones (in-addr.arpa, ip6.arpa).")
     var reverse = false
