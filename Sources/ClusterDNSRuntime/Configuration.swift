@@ -30,6 +30,9 @@ public struct Configuration: Sendable {
     public var upstreams: [(host: String, port: Int)] = []
     /// How long one upstream gets before the next is tried.
     public var forwardTimeout: Duration = .seconds(2)
+    /// How long one forwarded query may take in all (silent upstreams asked a second time
+    /// within it), before SERVFAIL.
+    public var forwardDeadline: Duration = .seconds(4)
     /// Most forwards in flight at once; past it SERVFAIL.
     public var maxForwardsInFlight: Int = 1000
     /// Most cached forwarded answers (0: no cache).

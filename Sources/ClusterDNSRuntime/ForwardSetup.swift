@@ -26,12 +26,37 @@ extension Configuration {
                 throw UpstreamAddressError(upstream: "\(host):\(port)", reason: "\(error)")
             }
         }
+        // An upstream that is our own listener (`--upstream resolv.conf` in a container whose
+        // resolv.conf points at us) would send every forwarded query back to us: it is left out,
+        // and with nothing left the server does not start (CoreDNS's `loop` plugin stops too).
+        let own = addresses.filter { isOwnListener($0) }
+        if !own.isEmpty {
+            let names = own.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
+            guard own.count < addresses.count else {
+                throw UpstreamAddressError(upstream: names.joined(separator: ", "),
+                                           reason: "is this server's own listen address, so every forwarded query would come back to it; give a real resolver with --upstream HOST:PORT")
+            }
+            logger.error("upstream left out: it is this server's own listen address (a forwarding loop)", metadata: ["upstreams": "\(names)"])
+            addresses.removeAll { isOwnListener($0) }
+        }
         logger.info("forwarding names outside our zones", metadata: [
-            "upstreams": "\(upstreams.map { "\($0.host):\($0.port)" })",
-            "timeout": "\(forwardTimeout)", "max_in_flight": "\(maxForwardsInFlight)",
+            "upstreams": "\(addresses.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })",
+            "timeout": "\(forwardTimeout)", "deadline": "\(forwardDeadline)", "max_in_flight": "\(maxForwardsInFlight)",
             "cache_entries": "\(forwardCacheEntries)"])
         return Forwarder(configuration: ForwarderConfiguration(
-            upstreams: addresses, timeout: forwardTimeout, maxInFlight: maxForwardsInFlight,
+            upstreams: addresses, timeout: forwardTimeout, deadline: forwardDeadline, maxInFlight: maxForwardsInFlight,
             cacheEntries: forwardCacheEntries, maxUDPSize: maxUDPSize), group: group, logger: logger)
+    }
+
+    /// True when `address` is one of our `--listen` addresses: same port, and the same IP or a
+    /// wildcard listener (which a loopback upstream reaches).
+    func isOwnListener(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress, let port = address.port else { return false }
+        return listen.contains { l in
+            guard l.port == port, l.port != 0 else { return false }
+            if let mine = try? SocketAddress(ipAddress: l.host, port: l.port).ipAddress, mine == ip { return true }
+            let wildcard = l.host == "0.0.0.0" || l.host == "::"
+            return wildcard && (ip.hasPrefix("127.") || ip == "::1")
+        }
     }
 }

@@ -11,6 +11,10 @@ public struct ForwarderConfiguration: Sendable {
     public var upstreams: [SocketAddress]
     /// How long to wait for one upstream before the next (over UDP, and again over TCP after TC).
     public var timeout: Duration
+    /// How long one forwarded query may take in all: upstreams that did not answer are asked
+    /// again, in turn, until it passes; then the client gets SERVFAIL. Below the 5 s a stub
+    /// resolver waits (glibc, dig), so the client hears SERVFAIL before it gives up.
+    public var deadline: Duration
     /// Most forwards waiting for an upstream at once; past it the client gets SERVFAIL at once.
     public var maxInFlight: Int
     /// Most cached answers (0 disables the cache).
@@ -18,9 +22,9 @@ public struct ForwarderConfiguration: Sendable {
     /// The EDNS payload size we offer upstreams and to clients of forwarded answers.
     public var maxUDPSize: Int
 
-    public init(upstreams: [SocketAddress], timeout: Duration = .seconds(2), maxInFlight: Int = 1000,
-                cacheEntries: Int = 10_000, maxUDPSize: Int = 1232) {
-        self.upstreams = upstreams; self.timeout = timeout; self.maxInFlight = maxInFlight
+    public init(upstreams: [SocketAddress], timeout: Duration = .seconds(2), deadline: Duration = .seconds(4),
+                maxInFlight: Int = 1000, cacheEntries: Int = 10_000, maxUDPSize: Int = 1232) {
+        self.upstreams = upstreams; self.timeout = timeout; self.deadline = deadline; self.maxInFlight = maxInFlight
         self.cacheEntries = cacheEntries; self.maxUDPSize = maxUDPSize
     }
 }
@@ -31,8 +35,12 @@ public struct ForwarderConfiguration: Sendable {
 /// forwards in flight, a cache, and loop detection. Event-loop friendly: `respond` never blocks.
 public final class Forwarder: Sendable {
     /// EDNS option code (local/experimental range, RFC 6891 §9) carrying this process's tag on
-    /// every forwarded query, so a query that comes back to our own listener is recognised.
+    /// every forwarded query, so a query that comes back to our own listener is recognised. The
+    /// tags a query arrived with are forwarded too (up to `maxCarriedTags`), so a loop through
+    /// other forwarders of this kind (A → B → A) is recognised as well.
     public static let loopTagOption: UInt16 = 65_001
+    /// Most loop tags carried on from a query: longer forwarding chains are not followed.
+    static let maxCarriedTags = 8
 
     public let configuration: ForwarderConfiguration
     /// The answer cache, when enabled.
@@ -76,6 +84,7 @@ public final class Forwarder: Sendable {
         }
         let dnssecOK = query.edns?.dnssecOK ?? false
         let key = ResponseCache.Key(question, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
+        let carried = Self.loopTags(of: query)
         if let cache, let hit = cache.lookup(key) {
             return .message(clientReply(query, hit).wire(maxSize: maxSize))
         }
@@ -85,7 +94,8 @@ public final class Forwarder: Sendable {
         }
         return .deferred { [self] in
             defer { release() }
-            let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
+            let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled,
+                                               carrying: carried)
             guard let answer else { return Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize) }
             return clientReply(query, answer).wire(maxSize: maxSize)
         }
@@ -112,9 +122,15 @@ public final class Forwarder: Sendable {
 
     private func release() { inFlightCount.subtract(1, ordering: .relaxed) }
 
+    /// The loop tags `query` arrived with (other forwarders' and ours), to be carried on.
+    static func loopTags(of query: Message) -> [[UInt8]] {
+        guard let options = query.edns?.options else { return [] }
+        return Array(options.lazy.filter { $0.code == loopTagOption && $0.data.count == 8 }.map(\.data).prefix(maxCarriedTags))
+    }
+
     private func forwardAndCache(_ question: Question, key: ResponseCache.Key, dnssecOK: Bool,
-                                 checkingDisabled: Bool) async -> ForwardedAnswer? {
-        guard let reply = await forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled) else { return nil }
+                                 checkingDisabled: Bool, carrying carried: [[UInt8]] = []) async -> ForwardedAnswer? {
+        guard let reply = await forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, carrying: carried) else { return nil }
         let answer = ForwardedAnswer(reply)
         if !reply.truncated { cache?.store(key, answer) }
         return answer
@@ -122,42 +138,67 @@ public final class Forwarder: Sendable {
 
     /// Asks the upstreams in turn, starting with the last one that answered. A reply with
     /// SERVFAIL, REFUSED or NOTIMP moves on to the next upstream; if none does better, the last
-    /// such reply is returned. FORMERR, or an extended RCODE (BADVERS, BADCOOKIE: about our hop,
-    /// never the client's), to a query with EDNS is asked again without it (RFC 6891 §7, an
-    /// upstream that does not speak EDNS); if that fails too, the upstream counts as failed, and
-    /// the client gets SERVFAIL rather than an error that blames its own query (as BIND and
-    /// Unbound do). Nil when no upstream gave a usable reply.
-    func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Message? {
+    /// such reply is returned. An upstream that did not answer in `timeout` is asked once more
+    /// after the others, unless `deadline` has passed by then (so one lost datagram to a single
+    /// upstream is retried, as CoreDNS's `forward` retries within its deadline, and a query to
+    /// dead upstreams ends in SERVFAIL before the client's own timeout). FORMERR, or an
+    /// extended RCODE (BADVERS, BADCOOKIE: about our hop, never the client's), to a query with
+    /// EDNS is asked again without it (RFC 6891 §7, an upstream that does not speak EDNS); if
+    /// that fails too, the upstream counts as failed, and the client gets SERVFAIL rather than
+    /// an error that blames its own query (as BIND and Unbound do). Nil when no upstream gave a
+    /// usable reply.
+    func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, carrying carried: [[UInt8]] = []) async -> Message? {
         let upstreams = configuration.upstreams
         guard !upstreams.isEmpty else { return nil }
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.deadline
         let start = preferred.load(ordering: .relaxed) % upstreams.count
+        var turn = (0..<upstreams.count).map { (start + $0) % upstreams.count }
         var fallback: Message?
-        for step in 0..<upstreams.count {
-            let index = (start + step) % upstreams.count
-            let upstream = upstreams[index]
-            do {
-                var reply = try await exchange(question, with: upstream, edns: true, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
-                if Self.rejectsOurQuery(reply) {
-                    logger.debug("upstream rejected an EDNS query; asking without EDNS", metadata: [
-                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
-                    reply = try await exchange(question, with: upstream, edns: false, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+        var rounds = 0
+        // At most two rounds: an upstream silent twice in a row is not asked a third time.
+        while !turn.isEmpty, rounds < 2 {
+            rounds += 1
+            var silent: [Int] = []
+            for index in turn {
+                // Too little time left for an upstream to answer: give up.
+                let remaining = deadline - clock.now
+                guard remaining >= .milliseconds(100) else { return fallback }
+                let upstream = upstreams[index]
+                let timeout = min(configuration.timeout, remaining)
+                do {
+                    var reply = try await exchange(question, with: upstream, edns: true, dnssecOK: dnssecOK,
+                                                   checkingDisabled: checkingDisabled, carrying: carried, timeout: timeout)
+                    if Self.rejectsOurQuery(reply) {
+                        logger.debug("upstream rejected an EDNS query; asking without EDNS", metadata: [
+                            "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                        reply = try await exchange(question, with: upstream, edns: false, dnssecOK: dnssecOK,
+                                                   checkingDisabled: checkingDisabled, carrying: carried,
+                                                   timeout: min(configuration.timeout, max(deadline - clock.now, .milliseconds(100))))
+                    }
+                    switch reply.rcode {
+                    case _ where Self.rejectsOurQuery(reply):
+                        logger.warning("upstream rejected our query", metadata: [
+                            "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                    case .servFail, .refused, .notImp:
+                        logger.debug("upstream failed the query", metadata: [
+                            "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
+                        fallback = reply
+                    default:
+                        if index != start { preferred.store(index, ordering: .relaxed) }
+                        return reply
+                    }
+                } catch UpstreamError.timeout {
+                    logger.warning("upstream did not answer", metadata: [
+                        "upstream": "\(upstream)", "error": "timeout", "name": "\(question.name)"])
+                    silent.append(index)
+                } catch {
+                    // Refused, unreachable: asking again would fail the same way.
+                    logger.warning("upstream did not answer", metadata: [
+                        "upstream": "\(upstream)", "error": "\(error)", "name": "\(question.name)"])
                 }
-                switch reply.rcode {
-                case _ where Self.rejectsOurQuery(reply):
-                    logger.warning("upstream rejected our query", metadata: [
-                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
-                case .servFail, .refused, .notImp:
-                    logger.debug("upstream failed the query", metadata: [
-                        "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
-                    fallback = reply
-                default:
-                    if index != start { preferred.store(index, ordering: .relaxed) }
-                    return reply
-                }
-            } catch {
-                logger.warning("upstream did not answer", metadata: [
-                    "upstream": "\(upstream)", "error": "\(error)", "name": "\(question.name)"])
             }
+            turn = silent
         }
         return fallback
     }
@@ -168,17 +209,20 @@ public final class Forwarder: Sendable {
     }
 
     /// One question to one upstream over UDP, again over TCP when the reply is truncated. With
-    /// `edns`, the query carries OPT (our payload size, DO, the loop tag); without, it is a
-    /// plain RFC 1035 query (512-byte replies).
+    /// `edns`, the query carries OPT (our payload size, DO, the loop tags it arrived with and
+    /// ours); without, it is a plain RFC 1035 query (512-byte replies). AD is always set: the
+    /// upstream then says whether it validated the answer (RFC 6840 §5.7), which the client
+    /// hears when it asked with AD or DO.
     private func exchange(_ question: Question, with upstream: SocketAddress, edns: Bool, dnssecOK: Bool,
-                          checkingDisabled: Bool) async throws -> Message {
+                          checkingDisabled: Bool, carrying carried: [[UInt8]], timeout: Duration) async throws -> Message {
         let id = UInt16.random(in: 0...UInt16.max)
-        let query = Message(id: id, recursionDesired: true, checkingDisabled: checkingDisabled,
+        let tags = carried.filter { $0 != tag } + [tag]
+        let query = Message(id: id, recursionDesired: true, authenticData: true, checkingDisabled: checkingDisabled,
                             questions: [question],
                             edns: edns ? EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: dnssecOK,
-                                              options: [EDNSOption(code: Self.loopTagOption, data: tag)]) : nil)
+                                              options: tags.map { EDNSOption(code: Self.loopTagOption, data: $0) }) : nil)
         let matcher = ReplyMatcher(id: id, question: question)
-        let loop = group.next(), timeout = TimeAmount(configuration.timeout)
+        let loop = group.next(), timeout = TimeAmount(timeout)
         let reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: false,
                                                         timeout: timeout, on: loop)
         guard reply.truncated else { return reply }
@@ -187,10 +231,12 @@ public final class Forwarder: Sendable {
     }
 
     /// The client's reply from an upstream answer: the client's ID, question (spelling kept),
-    /// RD and CD; RA set; an OPT only when the client sent one.
+    /// RD and CD; RA set; AD as the upstream set it when the client asked with AD or DO (RFC
+    /// 6840 §5.7: glibc's `trust-ad` sends AD without DO); an OPT only when the client sent one.
     func clientReply(_ query: Message, _ answer: ForwardedAnswer) -> Message {
         Message(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
-                recursionAvailable: true, authenticData: answer.authenticData && (query.edns?.dnssecOK ?? false),
+                recursionAvailable: true,
+                authenticData: answer.authenticData && (query.authenticData || (query.edns?.dnssecOK ?? false)),
                 checkingDisabled: query.checkingDisabled, rcode: answer.rcode, questions: query.questions,
                 answers: answer.answers, authority: answer.authority,
                 additional: answer.additional.filter { $0.type != .opt },

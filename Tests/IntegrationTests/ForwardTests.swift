@@ -83,7 +83,7 @@ struct ForwardTests {
         }
     }
 
-    @Test("every upstream dead → SERVFAIL; a closed port fails fast")
+    @Test("every upstream dead → each asked twice, then SERVFAIL, within the deadline; a closed port fails fast")
     func allDead() async throws {
         let a = SilentUDPSocket(), b = SilentUDPSocket()
         try await withServer(configure: {
@@ -94,7 +94,18 @@ struct ForwardTests {
             let out = try await digAsync(server.port, ["www.upstream.test"])
             #expect(digStatus(out) == "SERVFAIL")
             #expect(digFlags(out).contains("ra"))
-            #expect(seconds(since: start) >= 0.9)
+            // Two rounds of two 500 ms waits (one lost datagram is not the end).
+            #expect(seconds(since: start) >= 1.9)
+        }
+        // The deadline ends the wait, whatever the per-upstream timeout.
+        try await withServer(configure: {
+            $0.upstreams = [("127.0.0.1", a.port)]
+            $0.forwardTimeout = .seconds(2)
+            $0.forwardDeadline = .seconds(1)
+        }) { server async throws in
+            let start = ContinuousClock.now
+            #expect(digStatus(try await digAsync(server.port, ["www.upstream.test"])) == "SERVFAIL")
+            #expect((0.9..<1.9).contains(seconds(since: start)), "\(seconds(since: start)) s")
         }
         // A forward timeout far beyond dig's own 3 s: a SERVFAIL at all proves that ICMP port
         // unreachable ended the wait (a wall-clock bound tighter than that failed under TSan on
@@ -115,6 +126,7 @@ struct ForwardTests {
         let silent = SilentUDPSocket()
         try await withServer(configure: {
             $0.upstreams = [("127.0.0.1", silent.port)]
+            $0.forwardTimeout = .seconds(1)           // two rounds: 2 s, inside the client's 4 s
             $0.maxForwardsInFlight = 2
         }) { server async throws in
             let port = server.port
@@ -173,25 +185,46 @@ struct ForwardTests {
         }
     }
 
-    @Test("loop: upstream is ourselves → SERVFAIL, logged once, no storm")
+    @Test("loop: an upstream that is our own listener is left out, and alone it stops the start; two forwarders looping (A → B → A) → SERVFAIL at once, no storm")
     func loop() async throws {
         let port = freePort()
-        try await withServer(configure: {
-            $0.listen = [("127.0.0.1", port)]
-            $0.upstreams = [("127.0.0.1", port)]
-        }) { server async throws in
-            let start = ContinuousClock.now
-            let out = try await digAsync(server.port, ["www.upstream.test"])
-            #expect(digStatus(out) == "SERVFAIL")
-            #expect(seconds(since: start) < 1)
-            // Wait (bounded, polling the condition, not a fixed sleep) for the forward to end:
-            // a storm would keep queries in flight and count more loops.
-            let deadline = ContinuousClock.now + .seconds(5)
-            while server.forwarder?.inFlight != 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
+        // Our own listen address as the only upstream: the server does not start.
+        do {
+            try await withServer(configure: {
+                $0.listen = [("127.0.0.1", port)]
+                $0.upstreams = [("127.0.0.1", port)]
+            }) { _ in Issue.record("started with itself as its only upstream") }
+        } catch {
+            #expect("\(error)".contains("own listen address"), "\(error)")
+        }
+        // Beside a real one, it is left out and forwarding works.
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: {
+                $0.listen = [("127.0.0.1", port)]
+                $0.upstreams = [("127.0.0.1", port), ("127.0.0.1", upstream.port)]
+            }) { server async throws in
+                #expect(server.forwarder?.configuration.upstreams.count == 1)
+                #expect(try await digShortAsync(server.port, ["www.upstream.test"]) == ["192.0.2.80"])
             }
-            #expect(server.forwarder?.inFlight == 0)
-            #expect(server.forwarder?.loopsDetected == 1)
+        }
+        // A forwards to B, B to A: B carries A's tag on, so A recognises its own query.
+        let portA = freePort(), portB = freePort()
+        try await withServer(configure: { $0.listen = [("127.0.0.1", portA)]; $0.upstreams = [("127.0.0.1", portB)] }) { a async throws in
+            try await withServer(configure: { $0.listen = [("127.0.0.1", portB)]; $0.upstreams = [("127.0.0.1", portA)] }) { b async throws in
+                let start = ContinuousClock.now
+                let out = try await digAsync(a.port, ["www.upstream.test"])
+                #expect(digStatus(out) == "SERVFAIL")
+                #expect(seconds(since: start) < 1)
+                // Wait (bounded, polling the condition, not a fixed sleep) for the forwards to end:
+                // a storm would keep queries in flight and count more loops.
+                let deadline = ContinuousClock.now + .seconds(5)
+                while a.forwarder?.inFlight != 0 || b.forwarder?.inFlight != 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(a.forwarder?.inFlight == 0 && b.forwarder?.inFlight == 0)
+                #expect(a.forwarder?.loopsDetected == 1)
+                #expect(b.forwarder?.loopsDetected == 0)
+            }
         }
     }
 

@@ -56,6 +56,15 @@ final class ScriptedUpstream: @unchecked Sendable {
                 edns: (edns ?? (query.edns != nil)) ? EDNS(udpPayloadSize: 4096) : nil).wire()
     }
 
+    /// `reply(to:)` with the AD bit set, as a validating resolver answers.
+    static func authenticated(to query: Message) -> [UInt8] {
+        var m = Message(id: query.id, isResponse: true, recursionDesired: true, recursionAvailable: true,
+                        questions: query.questions, answers: a(query),
+                        edns: query.edns != nil ? EDNS(udpPayloadSize: 4096) : nil)
+        m.authenticData = true
+        return m.wire()
+    }
+
     static func a(_ query: Message, count: Int = 1, ttl: UInt32 = 60) -> [ResourceRecord] {
         (0..<count).map { i in
             ResourceRecord(name: query.questions[0].name, ttl: ttl, data: .a(IPv4Address(192, 0, 2, UInt8(i % 250 + 1))))
@@ -133,6 +142,40 @@ struct UpstreamFaultTests {
                 #expect(digTTLs(try await ask(server.port, ["ttl.faults.test"])) == [0])
             }
             #expect(upstream.queries.count == 2, "a TTL of 0 is not cached")
+        }
+    }
+
+    @Test("AD: always asked for upstream; passed on to a client that set AD or DO (RFC 6840 §5.7), to no other")
+    func authenticData() async throws {
+        let upstream = ScriptedUpstream { q in ScriptedUpstream.authenticated(to: q) }
+        try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+            #expect(digFlags(try await ask(server.port, ["+adflag", "ad1.faults.test"])).contains("ad"))
+            #expect(digFlags(try await ask(server.port, ["+noadflag", "+dnssec", "ad2.faults.test"])).contains("ad"))
+            #expect(!digFlags(try await ask(server.port, ["+noadflag", "ad3.faults.test"])).contains("ad"))
+            // From the cache as well: a client with AD hears it, one without does not.
+            #expect(digFlags(try await ask(server.port, ["+adflag", "ad3.faults.test"])).contains("ad"))
+            #expect(upstream.queries.allSatisfy { $0.authenticData })
+        }
+    }
+
+    @Test("a lost datagram: the only upstream is asked again; loop tags a query arrived with are carried on, ours added")
+    func retryAndLoopTags() async throws {
+        let asked = Locked(0)
+        let upstream = ScriptedUpstream { q in
+            // The first query is lost; the second is answered.
+            asked.withLock { n in n += 1; return n } == 1 ? nil : ScriptedUpstream.reply(to: q, answers: ScriptedUpstream.a(q))
+        }
+        try await withServer(configure: {
+            $0.upstreams = [("127.0.0.1", upstream.port)]
+            $0.forwardTimeout = .milliseconds(500)
+        }) { server async throws in
+            let out = try await ask(server.port, ["+ednsopt=65001:0102030405060708", "lost.faults.test"])
+            #expect(digStatus(out) == "NOERROR")
+            #expect(digAnswers(out) == ["lost.faults.test. A 192.0.2.1"])
+            let queries = upstream.queries
+            #expect(queries.count == 2)
+            let tags = queries.last?.edns?.options.filter { $0.code == Forwarder.loopTagOption }.map(\.data) ?? []
+            #expect(tags.count == 2 && tags.first == [1, 2, 3, 4, 5, 6, 7, 8], "\(tags)")
         }
     }
 }
