@@ -67,20 +67,20 @@ public final class DNSServer: Sendable {
     static func bindTCP(host: String, port: Int, configuration: DNSServerConfiguration,
                         responder: any DNSResponder, group: any EventLoopGroup,
                         logger: Logger) async throws -> any Channel {
-        let limit = configuration.maxTCPConnections
+        let connections = TCPConnections(limit: configuration.maxTCPConnections)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limit))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(connections: connections))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        tcpHandlers(configuration: configuration, responder: responder, logger: logger))
+                        tcpHandlers(configuration: configuration, responder: responder, logger: logger, connections: connections))
                 }
             }
             .bind(host: host, port: port).get()
@@ -90,16 +90,23 @@ public final class DNSServer: Sendable {
     /// timeout, two-byte length-prefix framing in and out (RFC 1035 §4.2.2), and the DNS handler.
     /// Fresh instances on every call (they hold per-connection state). The server installs exactly
     /// these; the TCP fuzzer (Fuzz/FuzzTCP) drives them in an `EmbeddedChannel`.
+    /// The idle timeout counts reads and completed writes alike: a client that is still reading
+    /// a long run of pipelined replies is not idle.
     public static func tcpHandlers(configuration: DNSServerConfiguration, responder: any DNSResponder,
                                    logger: Logger) -> [any ChannelHandler] {
+        tcpHandlers(configuration: configuration, responder: responder, logger: logger, connections: nil)
+    }
+
+    static func tcpHandlers(configuration: DNSServerConfiguration, responder: any DNSResponder,
+                            logger: Logger, connections: TCPConnections?) -> [any ChannelHandler] {
         let idle = TimeAmount(configuration.tcpIdleTimeout)
         let messageTimeout = TimeAmount(configuration.tcpMessageTimeout)
         return [
-            IdleStateHandler(readTimeout: idle),
+            IdleStateHandler(allTimeout: idle),
             TCPMessageTimeoutHandler(limit: messageTimeout),
             ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)),
             LengthFieldPrepender(lengthFieldBitLength: .twoBytes),
-            TCPHandler(responder: responder, logger: logger),
+            TCPHandler(responder: responder, logger: logger, connections: connections),
         ]
     }
 

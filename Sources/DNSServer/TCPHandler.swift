@@ -21,6 +21,8 @@ final class TCPHandler: ChannelDuplexHandler {
 
     let responder: any DNSResponder
     let logger: Logger
+    /// The server's connection table, told of this connection's activity (nil in the fuzzer).
+    let connections: TCPConnections?
     /// Where this connection's deferred replies run: its own event loop, made once when the
     /// handler joins the pipeline.
     private var executor: EventLoopTaskExecutor?
@@ -29,8 +31,8 @@ final class TCPHandler: ChannelDuplexHandler {
     /// A read was asked for while queries were waiting: it is passed on once they are answered.
     private var readHeld = false
 
-    init(responder: any DNSResponder, logger: Logger) {
-        self.responder = responder; self.logger = logger
+    init(responder: any DNSResponder, logger: Logger, connections: TCPConnections? = nil) {
+        self.responder = responder; self.logger = logger; self.connections = connections
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -48,6 +50,7 @@ final class TCPHandler: ChannelDuplexHandler {
 
     /// Answers one framed query.
     private func answer(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        connections?.touch(context.channel)
         let remote = context.remoteAddress
         let request = DNSRequest(bytes: Array(buffer.readableBytesView), transport: .tcp, remote: remote)
         switch responder.respond(to: request) {
@@ -70,6 +73,7 @@ final class TCPHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connections?.touch(context.channel)          // the client is reading its replies
         while context.channel.isWritable, let next = waiting.popFirst() {
             answer(next, context: context)
         }
@@ -108,26 +112,57 @@ final class TCPHandler: ChannelDuplexHandler {
     }
 }
 
-/// Counts open TCP connections and closes those over the cap right after accepting them.
-final class ConnectionLimiter: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = Channel
+/// The open TCP connections and when each was last active (a query read or a reply written).
+/// At the cap, the connection idle longest is closed to make room for a new one (RFC 7766
+/// §6.2.3: under pressure, close idle connections first), so a client that holds every slot with
+/// connections it keeps barely alive cannot lock other clients out of TCP (and so out of answers
+/// too large for UDP, and zone transfers).
+final class TCPConnections: Sendable {
+    private struct Entry {
+        let channel: any Channel
+        var lastActive: NIODeadline
+    }
     let limit: Int
-    private let open = NIOLockedValueBox(0)
+    private let entries = NIOLockedValueBox([ObjectIdentifier: Entry]())
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    /// Open connections now.
+    var count: Int { entries.withLockedValue { $0.count } }
+
+    /// Admits `channel`, closing the connection idle longest when the cap is reached.
+    func admit(_ channel: any Channel) {
+        let evicted: (any Channel)? = entries.withLockedValue { open in
+            var oldest: (ObjectIdentifier, Entry)?
+            if open.count >= limit {
+                for (id, e) in open where oldest.map({ e.lastActive < $0.1.lastActive }) ?? true { oldest = (id, e) }
+                if let (id, _) = oldest { open[id] = nil }
+            }
+            open[ObjectIdentifier(channel)] = Entry(channel: channel, lastActive: .now())
+            return oldest?.1.channel
+        }
+        evicted?.close(promise: nil)
+        channel.closeFuture.whenComplete { [entries] _ in
+            entries.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+    }
+
+    /// Records activity on `channel`.
+    func touch(_ channel: any Channel) {
+        let now = NIODeadline.now()
+        entries.withLockedValue { $0[ObjectIdentifier(channel)]?.lastActive = now }
+    }
+}
+
+/// Admits each accepted TCP connection into `TCPConnections` (which makes room at the cap).
+final class ConnectionLimiter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Channel
+    let connections: TCPConnections
+
+    init(connections: TCPConnections) { self.connections = connections }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let child = Self.unwrapInboundIn(data)
-        let admitted = open.withLockedValue { count -> Bool in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-        guard admitted else {
-            child.close(promise: nil)
-            return
-        }
-        child.closeFuture.whenComplete { [open] _ in open.withLockedValue { $0 -= 1 } }
+        connections.admit(Self.unwrapInboundIn(data))
         context.fireChannelRead(data)
     }
 }

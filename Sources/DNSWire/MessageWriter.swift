@@ -103,7 +103,7 @@ struct MessageWriter: ~Copyable {
         }
     }
 
-    /// Finds an earlier occurrence of the suffix `wire[from...]`, comparing case-insensitively.
+    /// Finds an earlier occurrence of the suffix `wire[from...]`, spelled the same.
     private func find(_ wire: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         let length = wire.count - from
         for name in names where name.length == length {
@@ -130,12 +130,10 @@ struct MessageWriter: ~Copyable {
             if len == 0 { return true }
             len = len & 0x3F
             guard j + Int(len) < count, i + Int(len) < wire.count else { return false }
-            // Same case first (names we build are lower-case), else compare folding ASCII case.
-            if memcmp(wire.baseAddress! + i + 1, base + j + 1, Int(len)) != 0 {
-                for k in 1...Int(len) where DomainName.lower(wire[i + k]) != DomainName.lower(base[j + k]) {
-                    return false
-                }
-            }
+            // Byte for byte, case included: a pointer must not change how a name is spelled (a
+            // lower-case SRV target's address record would otherwise take the question's case;
+            // names compare case-insensitively, RFC 4343, but a client prints what it gets).
+            if memcmp(wire.baseAddress! + i + 1, base + j + 1, Int(len)) != 0 { return false }
             i += 1 + Int(len); j += 1 + Int(len)
         }
     }

@@ -91,14 +91,18 @@ import DNSModel
         #expect(compressed.contains(0xC0))
     }
 
-    @Test func compressionIsCaseInsensitiveAndKeepsCase() throws {
+    @Test("compression points only at the same spelling: every name decodes as it was written")
+    func compressionKeepsEachNamesCase() throws {
         let m = Message(id: 3, isResponse: true, questions: [Question(name: "WWW.Example.COM", type: .a)],
-                        answers: [ResourceRecord(name: "www.example.com", ttl: 1, data: .a(IPv4Address(1, 2, 3, 4)))])
+                        answers: [ResourceRecord(name: "www.example.com", ttl: 1, data: .a(IPv4Address(1, 2, 3, 4))),
+                                  ResourceRecord(name: "WWW.Example.COM", ttl: 1, data: .a(IPv4Address(1, 2, 3, 5)))])
         let wire = m.wire()
         let back = try Message(wire: wire)
         #expect(back == m)
         #expect(back.questions[0].name.description == "WWW.Example.COM.")
-        #expect(wire.count == 12 + 17 + 4 + 2 + 10 + 4)       // answer owner is a 2-octet pointer
+        #expect(back.answers.map(\.name.description) == ["www.example.com.", "WWW.Example.COM."])
+        // The lower-case owner is written in full; the second owner is a pointer to the question.
+        #expect(wire.count == 12 + 17 + 4 + (17 + 10 + 4) + (2 + 10 + 4))
     }
 
     @Test func srvTargetIsNotCompressed() throws {

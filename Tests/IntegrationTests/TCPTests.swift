@@ -114,4 +114,33 @@ struct TCPTests {
             #expect(ids == [0, 1, 2])
         }
     }
+
+    @Test("at the connection cap, the connection idle longest makes room (RFC 7766 §6.2.3): holding every slot locks no one out")
+    func capEvictsIdlest() async throws {
+        try await withServer(configure: { $0.maxTCPConnections = 4 }) { server async throws in
+            let port = server.port
+            let (answered, evicted, othersKept) = try await offPool { () -> (Bool, Bool, Bool) in
+                // Four connections take every slot, each active in turn: the first is idle longest.
+                var held: [RawTCP] = []
+                for i in 0..<4 {
+                    let c = try #require(RawTCP(port: port, receiveTimeoutMilliseconds: 3000))
+                    c.send(framed(.query("web-0.web.default.svc.cluster.local.", .a, id: UInt16(i))))
+                    guard c.receiveMessage()?.id == UInt16(i) else { return (false, false, false) }
+                    held.append(c)
+                }
+                let client = DNSClient(port: port, timeoutMilliseconds: 3000)
+                let reply = try client.exchange(.query("web-1.web.default.svc.cluster.local.", .a, id: 9), tcp: true)
+                let evicted = held[0].waitForClose()
+                var kept = true
+                for (i, c) in held.dropFirst().enumerated() {
+                    c.send(framed(.query("web-0.web.default.svc.cluster.local.", .a, id: UInt16(20 + i))))
+                    kept = kept && c.receiveMessage()?.id == UInt16(20 + i)
+                }
+                return (reply.answers.count == 1, evicted, kept)
+            }
+            #expect(answered, "a fifth client is answered")
+            #expect(evicted, "the connection idle longest was closed")
+            #expect(othersKept, "the other three still answer")
+        }
+    }
 }
