@@ -146,7 +146,7 @@ struct FrontDoorTests {
 /// Error replies are rate-capped per client network so garbage cannot be amplified through us.
 @Suite("Error-reply rate cap")
 struct ErrorRateCapTests {
-    @Test("past the cap, UDP error replies are dropped and counted; normal answers are not affected")
+    @Test("past the cap, UDP error replies are dropped and slipped as empty TC replies in turn, and counted; TCP and normal answers are not affected")
     func capped() async throws {
         try await withServer(configure: { $0.errorRepliesPerSecond = 10 }) { server in
             let port = server.port
@@ -156,19 +156,31 @@ struct ErrorRateCapTests {
             // One burst of 40 from one socket, then every reply that comes: the burst takes far
             // less than the refill of one token, however slow (e.g. sanitized) the build is.
             let started = ContinuousClock.now
-            let answered = try await offPool { try UDPBurst.send(bytes, count: 40, to: port, quietMilliseconds: 1000) }
+            let replies = try await offPool {
+                try UDPBurst.exchange(Array(repeating: bytes, count: 40), to: port, quietMilliseconds: 1000)
+            }.compactMap { try? Message(wire: $0) }
+            let refused = replies.filter { $0.rcode == .refused && !$0.truncated }
+            let slipped = replies.filter { $0.truncated && $0.rcode == .noError && $0.answers.isEmpty && $0.questions == chaos.questions }
+            #expect(refused.count + slipped.count == replies.count, "only REFUSED or empty TC replies")
             // A bucket of 10 that refills at 10/s: at most 10 + 10 × elapsed replies (+1 for rounding).
             let seconds = (ContinuousClock.now - started).inSeconds
             let allowed = 10 + Int((seconds * 10).rounded(.up)) + 1
-            #expect(answered >= 10 && answered <= allowed, "answered \(answered) of 40 in \(seconds) s with a cap of 10/s")
+            #expect(refused.count >= 10 && refused.count <= allowed, "\(refused.count) REFUSED of 40 in \(seconds) s with a cap of 10/s")
+            // Past the cap, every other reply is slipped.
+            let over = 40 - refused.count
+            #expect(abs(slipped.count - (over + 1) / 2) <= 1, "\(slipped.count) slipped of \(over) over the cap")
+            // A slipped client retries over TCP, which is not capped.
+            let query = chaos
+            let tcp = try await offPool { try DNSClient(port: port).exchange(query, tcp: true) }
+            #expect(tcp.rcode == .refused)
             let ok = try await offPool { try DNSClient(port: port).exchange(.query("web-0.web.default.svc.cluster.local.", .a)) }
             #expect(ok.answers.count == 1)
             let text = String(decoding: server.metrics.render(snapshot: server.store.snapshot), as: UTF8.self)
             let line = text.split(separator: "\n").first { $0.hasPrefix("clusterdns_dns_error_replies_rate_limited_total ") }
             let capped = line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-            // Unanswered queries were capped (a reply later than the quiet wait is not counted as
-            // answered, hence at most); the burst outran the refill, so at least one was.
-            #expect(Int(capped) >= 1 && Int(capped) <= 40 - answered, "metric line: \(String(describing: line))")
+            // Every reply past the cap is counted (a reply later than the quiet wait is not seen,
+            // hence at most); the burst outran the refill, so at least one was.
+            #expect(Int(capped) >= 1 && Int(capped) <= over, "metric line: \(String(describing: line))")
         }
     }
 }
