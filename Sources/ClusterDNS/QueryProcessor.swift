@@ -50,7 +50,7 @@ extension Authority {
         do {
             query = try Message(wire: bytes)
         } catch {
-            return .reply(headerOnlyReply(bytes, rcode: .formErr))
+            return .reply(formErrReply(bytes))
         }
         var reply = Message(id: query.id, isResponse: true, opcode: query.opcode,
                             recursionDesired: query.recursionDesired, checkingDisabled: query.checkingDisabled,
@@ -60,7 +60,9 @@ extension Authority {
         }
         let limit = context.isTCP ? 65535 : udpLimit(query)
         guard query.opcode == .query else {
-            reply.questions = []
+            // The question (NOTIFY's and UPDATE's zone) is echoed when there is one, as RFC 1996
+            // §4.7 and RFC 2136 §3.8 expect of a reply; not the sections we did not read.
+            if reply.questions.count > 1 { reply.questions = [] }
             reply.rcode = .notImp
             return .reply(reply.wire(maxSize: limit))
         }
@@ -121,6 +123,20 @@ extension Authority {
     func udpLimit(_ query: Message) -> Int {
         guard let edns = query.edns else { return 512 }
         return min(max(Int(edns.udpPayloadSize), 512), maxUDPSize)
+    }
+
+    /// FORMERR for a message we could not parse: its header and, when its one question reads
+    /// (a bad OPT or record after it, say), that question, so the client can match the reply;
+    /// else the header alone.
+    func formErrReply(_ bytes: [UInt8]) -> [UInt8] {
+        var questionOnly = bytes
+        for i in 6..<12 { questionOnly[i] = 0 }      // the question section alone
+        guard bytes[4] == 0, bytes[5] == 1, let parsed = try? Message(wire: questionOnly),
+              let question = parsed.questions.first else {
+            return headerOnlyReply(bytes, rcode: .formErr)
+        }
+        return Message(id: parsed.id, isResponse: true, opcode: parsed.opcode, recursionDesired: parsed.recursionDesired,
+                       checkingDisabled: parsed.checkingDisabled, rcode: .formErr, questions: [question]).wire()
     }
 
     /// A reply for a message we could not parse: its header with QR set, every count zero.

@@ -58,6 +58,13 @@ struct FrontDoorTests {
                 #expect(reply.isResponse)
                 #expect(reply.id == UInt16(c[0]) << 8 | UInt16(c[1]))
             }
+            // A readable question before a bad record (two OPTs) is echoed, so the client can match.
+            var twoOPT = query(edns: EDNS())
+            twoOPT[11] = 2
+            twoOPT += twoOPT.suffix(11)
+            let reply = try #require(await send(twoOPT, port: server.port))
+            #expect(reply.rcode == .formErr)
+            #expect(reply.questions.map(\.name) == ["web-0.web.default.svc.cluster.local."], "\(reply)")
             try await stillServes(server.port)
         }
     }
@@ -72,6 +79,7 @@ struct FrontDoorTests {
                 #expect(reply.rcode == .notImp)
                 #expect(reply.opcode.rawValue == opcode)
                 #expect(!reply.authoritative)
+                #expect(reply.questions.count == 1, "the question (NOTIFY's, UPDATE's zone) is echoed")
             }
             var chaos = query()
             chaos[chaos.count - 1] = 3                                  // class CH
