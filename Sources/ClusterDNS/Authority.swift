@@ -37,7 +37,8 @@ public struct Authority: Sendable {
     /// Finds the zone for `name`: the cluster domain, then the longest matching static zone, then
     /// the reverse trees. `ownsAllReverse`: true when no upstream takes reverse names, so every
     /// reverse name is ours (answered NXDOMAIN when unknown); false when one does, so only the
-    /// reverse names of addresses we know are ours and the rest are `.outside` (forwarded).
+    /// reverse names of addresses we know, and the partial names above them, are ours and the
+    /// rest are `.outside` (forwarded).
     public func zone(for name: DomainName, in snapshot: ClusterSnapshot, ownsAllReverse: Bool) -> Zone {
         if name.isSubdomain(of: cluster.apex) { return .cluster }
         var best: StaticZone?
@@ -46,7 +47,9 @@ public struct Authority: Sendable {
         }
         if let best { return .static(best.origin) }
         for r in ClusterZone.reverseZones where name.isSubdomain(of: r) {
-            if ownsAllReverse || cluster.hasReverseName(name, in: snapshot) { return .reverse(r) }
+            if ownsAllReverse || cluster.hasReverseName(name, in: snapshot) || cluster.isReverseBranch(name, in: snapshot) {
+                return .reverse(r)
+            }
         }
         return .outside
     }

@@ -47,6 +47,28 @@ extension ClusterZone {
         return (1...31).contains(labels.count) && labels.allSatisfy { $0.count == 1 && UInt8($0, radix: 16) != nil }
     }
 
+    /// True when `name` is a partial reverse name with a known address below it: an empty
+    /// non-terminal of the reverse tree, answered NODATA even when reverse names of unknown
+    /// addresses are forwarded (RFC 8020: an upstream's NXDOMAIN there would deny our PTRs).
+    public func isReverseBranch(_ name: DomainName, in snapshot: ClusterSnapshot) -> Bool {
+        let lower = name.lowercased()
+        guard !snapshot.reverseBranches.isEmpty,
+              let zone = Self.reverseZones.first(where: { lower.isSubdomain(of: $0) }),
+              Self.isPartialReverseName(lower, in: zone) else { return false }
+        let labels = Array(lower.labels.dropLast(zone.labelCount).reversed())   // most significant first
+        if zone == "in-addr.arpa." {
+            var bytes = [UInt8](repeating: 0, count: 4)
+            for (i, octet) in labels.enumerated() { bytes[i] = UInt8(octet) ?? 0 }
+            return snapshot.reverseBranches.contains(ReverseBranch(v6: false, bits: 8 * labels.count, of: bytes))
+        }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for (i, nibble) in labels.enumerated() {
+            let n = UInt8(nibble, radix: 16) ?? 0
+            bytes[i / 2] |= i % 2 == 0 ? n << 4 : n
+        }
+        return snapshot.reverseBranches.contains(ReverseBranch(v6: true, bits: 4 * labels.count, of: bytes))
+    }
+
     /// True when `name` is a full address this zone has PTR records for.
     public func hasReverseName(_ name: DomainName, in snapshot: ClusterSnapshot) -> Bool {
         guard let address = IPAddress(reverseName: name) else { return false }

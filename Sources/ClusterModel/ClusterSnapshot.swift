@@ -26,6 +26,9 @@ public final class ClusterSnapshot: Sendable {
     public let endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>
     /// Stored Namespace objects, by name.
     public let namespaceObjects: [String: KubeNamespace]
+    /// The reverse-tree branches above every address of `endpointsByIP` and
+    /// `servicesByClusterIP`: the partial reverse names that are empty non-terminals.
+    package let reverseBranches: Set<ReverseBranch>
 
     init(generation: UInt64, services: ShardedDictionary<ServiceKey, ServiceEntry>, namespaces: Set<String>,
          endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>,
@@ -34,11 +37,12 @@ public final class ClusterSnapshot: Sendable {
          pods: ShardedDictionary<NamespacedName, KubePod>,
          endpoints: ShardedDictionary<NamespacedName, KubeEndpoints>,
          endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>,
-         namespaceObjects: [String: KubeNamespace]) {
+         namespaceObjects: [String: KubeNamespace], reverseBranches: Set<ReverseBranch> = []) {
         self.generation = generation; self.services = services; self.namespaces = namespaces
         self.endpointsByIP = endpointsByIP; self.servicesByClusterIP = servicesByClusterIP
         self.podsByIP = podsByIP; self.pods = pods; self.endpoints = endpoints
         self.endpointSlices = endpointSlices; self.namespaceObjects = namespaceObjects
+        self.reverseBranches = reverseBranches
     }
 
     /// The empty cluster at generation 0 (only `default` exists).

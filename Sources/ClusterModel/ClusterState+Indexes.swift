@@ -10,17 +10,27 @@ extension ClusterState {
 
     mutating func index(_ address: IPAddress, of key: ServiceKey) {
         let sole = soleLists[key] ?? { soleLists[key] = [key]; return [key] }()
-        endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
+        let change = endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
             if list.isEmpty { list = sole } else { list.append(key) }
         }
+        if change != 0 { reverseBranches.note(address, added: change > 0) }
+    }
+
+    /// Adds or removes a Service's mention at one of its cluster IPs.
+    mutating func indexClusterIP(_ address: IPAddress, of key: ServiceKey, add: Bool) {
+        let change = servicesByClusterIP.modify(address, default: [], removeIf: \.isEmpty) { list in
+            if add { list.append(key) } else { list.removeAll { $0 == key } }
+        }
+        if change != 0 { reverseBranches.note(address, added: change > 0) }
     }
 
     /// Removes one mention of the Service at an endpoint's address (a Service with two endpoints
     /// at one address, e.g. two Endpoints subsets, is mentioned twice).
     mutating func unindex(_ address: IPAddress, of key: ServiceKey) {
-        endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
+        let change = endpointsByIP.modify(address, default: [], removeIf: \.isEmpty) { list in
             if let i = list.firstIndex(of: key) { list.remove(at: i) }
         }
+        if change != 0 { reverseBranches.note(address, added: change > 0) }
     }
 
     /// Takes the pod out of the label index (under its case-folded key, as it was put in).

@@ -19,6 +19,8 @@ struct ClusterState {
     var endpointsByIP = ShardedDictionary<IPAddress, [ServiceKey]>()
     var servicesByClusterIP = ShardedDictionary<IPAddress, [ServiceKey]>()
     var podsByIP = ShardedDictionary<IPAddress, PodsAtAddress>()
+    /// The reverse-tree branches above the addresses of `endpointsByIP` and `servicesByClusterIP`.
+    var reverseBranches = ReverseBranchIndex()
 
     // Writer-only indexes (never shared, so mutated in place).
     /// Objects per namespace, to know which namespaces exist.
@@ -48,7 +50,7 @@ struct ClusterState {
         ClusterSnapshot(generation: generation, services: services, namespaces: namespaces,
                         endpointsByIP: endpointsByIP, servicesByClusterIP: servicesByClusterIP,
                         podsByIP: podsByIP, pods: pods, endpoints: endpoints, endpointSlices: slices,
-                        namespaceObjects: namespaceObjects)
+                        namespaceObjects: namespaceObjects, reverseBranches: reverseBranches.branches)
     }
 
     func object(_ key: ObjectKey) -> KubeObject? {
@@ -80,9 +82,7 @@ struct ClusterState {
             if let pair = Self.indexPair(s.selector) {
                 selectors[key.namespace, default: [:]][pair, default: [:]][key.name] = s.selector
             }
-            for ip in s.clusterAddresses {
-                servicesByClusterIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.append(key.id) }
-            }
+            for ip in s.clusterAddresses { indexClusterIP(ip, of: key.id, add: true) }
             dirty.insert(key.id)
         case .pod(let p):
             pods[key.id] = p
@@ -124,9 +124,7 @@ struct ClusterState {
                 selectors[key.namespace]?[pair]?[key.name] = nil
                 if selectors[key.namespace]?[pair]?.isEmpty == true { selectors[key.namespace]?[pair] = nil }
             }
-            for ip in s.clusterAddresses {
-                servicesByClusterIP.modify(ip, default: [], removeIf: \.isEmpty) { $0.removeAll { $0 == key.id } }
-            }
+            for ip in s.clusterAddresses { indexClusterIP(ip, of: key.id, add: false) }
         case .pod(let p):
             pods[key.id] = nil
             unindexLabels(p)

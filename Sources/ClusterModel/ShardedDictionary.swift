@@ -54,15 +54,18 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     }
 
     /// Changes the value for `key` in place, starting from `default` when absent; the entry is
-    /// removed when `body` leaves it equal to `isEmpty`.
+    /// removed when `body` leaves it equal to `isEmpty`. Returns +1 when the key was added, -1
+    /// when it was removed, 0 otherwise.
     /// One lookup in the shard for a key present, two for a new one (it used to hash three times).
-    mutating func modify(_ key: Key, default value: Value, removeIf isEmpty: (Value) -> Bool, _ body: (inout Value) -> Void) {
+    @discardableResult
+    mutating func modify(_ key: Key, default value: Value, removeIf isEmpty: (Value) -> Bool, _ body: (inout Value) -> Void) -> Int {
         let (a, b, c) = place(key)
         if let i = nodes[a][b][c].index(forKey: key) {
             body(&nodes[a][b][c].values[i])
             if isEmpty(nodes[a][b][c].values[i]) {
                 nodes[a][b][c].remove(at: i)
                 storedCount -= 1
+                return -1
             }
         } else {
             var new = value
@@ -70,8 +73,10 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
             if !isEmpty(new) {
                 nodes[a][b][c][key] = new
                 storedCount += 1
+                return 1
             }
         }
+        return 0
     }
 
     /// Calls `body(key, old value, new value)` for every key whose value differs between `old`

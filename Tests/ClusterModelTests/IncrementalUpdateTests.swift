@@ -69,6 +69,38 @@ import Testing
             return out
         }
         #expect(sorted(snap.podsByIP) == sorted(rebuilt.podsByIP))
+        // The reverse branches are those above every indexed address, kept by counts.
+        #expect(snap.reverseBranches == rebuilt.reverseBranches)
+        let addresses = Set(snap.endpointsByIP.keys).union(snap.servicesByClusterIP.keys)
+        #expect(snap.reverseBranches == Set(addresses.flatMap { Self.branches(above: $0) }))
+    }
+
+    /// The reverse branches above an address, computed here independently of the store's code.
+    static func branches(above address: IPAddress) -> [ReverseBranch] {
+        switch address {
+        case .v4(let a):
+            return [1, 2, 3].map { n in ReverseBranch(v6: false, bits: 8 * n, of: Array(a.bytes.prefix(n)) + Array(repeating: 0, count: 4 - n)) }
+        case .v6(let a):
+            return (1...31).map { nibbles in
+                var bytes = Array(a.bytes.prefix((nibbles + 1) / 2)) + Array(repeating: 0, count: 16 - (nibbles + 1) / 2)
+                if nibbles % 2 == 1 { bytes[nibbles / 2] &= 0xF0 }
+                return ReverseBranch(v6: true, bits: 4 * nibbles, of: bytes)
+            }
+        }
+    }
+
+    @Test("reverse branches follow Services' cluster IPs and endpoints as they come and go")
+    func reverseBranchesComeAndGo() {
+        let store = ClusterStore()
+        let svc = KubeService(name: "s", clusterIP: "10.96.5.5", ports: [.init(port: 80)])
+        store.apply([.upsert(.service(svc))])
+        #expect(store.snapshot.reverseBranches == Set(Self.branches(above: IPAddress("10.96.5.5")!)))
+        store.apply([.upsert(.service(KubeService(name: "t", clusterIP: "10.96.5.6", ports: [.init(port: 80)])))])
+        #expect(store.snapshot.reverseBranches.count == 3)
+        store.apply([.delete(ObjectKey(kind: .service, namespace: "default", name: "s"))])
+        #expect(store.snapshot.reverseBranches == Set(Self.branches(above: IPAddress("10.96.5.6")!)))
+        store.apply([.delete(ObjectKey(kind: .service, namespace: "default", name: "t"))])
+        #expect(store.snapshot.reverseBranches.isEmpty)
     }
 
     /// Whatever differs between two consecutive snapshots is marked with the later generation

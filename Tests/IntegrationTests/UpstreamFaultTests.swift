@@ -178,4 +178,21 @@ struct UpstreamFaultTests {
             #expect(tags.count == 2 && tags.first == [1, 2, 3, 4, 5, 6, 7, 8], "\(tags)")
         }
     }
+
+    @Test("a partial reverse name above one of our addresses is ours (NODATA), never the upstream's NXDOMAIN (RFC 8020); one above none is forwarded")
+    func reverseBranches() async throws {
+        let upstream = ScriptedUpstream { q in ScriptedUpstream.reply(to: q, rcode: .nxDomain) }
+        try await withServer(configure: { $0.upstreams = [("127.0.0.1", upstream.port)] }) { server async throws in
+            // api.shop's cluster IP is 10.96.0.10 (examples/).
+            for name in ["0.96.10.in-addr.arpa", "96.10.in-addr.arpa", "10.in-addr.arpa"] {
+                let out = try await ask(server.port, [name, "PTR"])
+                #expect(digStatus(out) == "NOERROR", "\(name): \(out)")
+                #expect(digFlags(out).contains("aa"), "\(name)")
+            }
+            #expect(try await digShortAsync(server.port, ["-x", "10.96.0.10"]) == ["api.shop.svc.cluster.local."])
+            let asked = upstream.queries.count
+            #expect(digStatus(try await ask(server.port, ["97.10.in-addr.arpa", "PTR"])) == "NXDOMAIN")
+            #expect(upstream.queries.count == asked + 1, "forwarded")
+        }
+    }
 }
