@@ -59,14 +59,14 @@ extension ClusterZone {
         if zone == "in-addr.arpa." {
             var bytes = [UInt8](repeating: 0, count: 4)
             for (i, octet) in labels.enumerated() { bytes[i] = UInt8(octet) ?? 0 }
-            return snapshot.reverseBranches.contains(ReverseBranch(v6: false, bits: 8 * labels.count, of: bytes))
+            return snapshot.reverseBranches[ReverseBranch(v6: false, bits: 8 * labels.count, of: bytes)] != nil
         }
         var bytes = [UInt8](repeating: 0, count: 16)
         for (i, nibble) in labels.enumerated() {
             let n = UInt8(nibble, radix: 16) ?? 0
             bytes[i / 2] |= i % 2 == 0 ? n << 4 : n
         }
-        return snapshot.reverseBranches.contains(ReverseBranch(v6: true, bits: 4 * labels.count, of: bytes))
+        return snapshot.reverseBranches[ReverseBranch(v6: true, bits: 4 * labels.count, of: bytes)] != nil
     }
 
     /// True when `name` is a full address this zone has PTR records for.

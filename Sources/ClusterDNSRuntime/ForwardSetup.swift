@@ -48,15 +48,20 @@ extension Configuration {
             cacheEntries: forwardCacheEntries, maxUDPSize: maxUDPSize), group: group, logger: logger)
     }
 
-    /// True when `address` is one of our `--listen` addresses: same port, and the same IP or a
-    /// wildcard listener (which a loopback upstream reaches).
-    func isOwnListener(_ address: SocketAddress) -> Bool {
+    /// True when `address` is one of our `--listen` addresses: the same port and IP, or a
+    /// wildcard listener and the loopback address of its family (`0.0.0.0` and `127.0.0.1`; `::`
+    /// and `::1` or `127.0.0.1`). Other loopback addresses (Docker's `127.0.0.11`, systemd's
+    /// `127.0.0.53`) are other resolvers, reached through redirection or their own sockets.
+    package func isOwnListener(_ address: SocketAddress) -> Bool {
         guard let ip = address.ipAddress, let port = address.port else { return false }
         return listen.contains { l in
             guard l.port == port, l.port != 0 else { return false }
             if let mine = try? SocketAddress(ipAddress: l.host, port: l.port).ipAddress, mine == ip { return true }
-            let wildcard = l.host == "0.0.0.0" || l.host == "::"
-            return wildcard && (ip.hasPrefix("127.") || ip == "::1")
+            switch l.host {
+            case "0.0.0.0": return ip == "127.0.0.1"
+            case "::": return ip == "::1" || ip == "127.0.0.1"
+            default: return false
+            }
         }
     }
 }

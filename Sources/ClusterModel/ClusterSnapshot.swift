@@ -28,7 +28,7 @@ public final class ClusterSnapshot: Sendable {
     public let namespaceObjects: [String: KubeNamespace]
     /// The reverse-tree branches above every address of `endpointsByIP` and
     /// `servicesByClusterIP`: the partial reverse names that are empty non-terminals.
-    package let reverseBranches: Set<ReverseBranch>
+    package let reverseBranches: ShardedDictionary<ReverseBranch, Bool>
 
     init(generation: UInt64, services: ShardedDictionary<ServiceKey, ServiceEntry>, namespaces: Set<String>,
          endpointsByIP: ShardedDictionary<IPAddress, [ServiceKey]>,
@@ -37,7 +37,7 @@ public final class ClusterSnapshot: Sendable {
          pods: ShardedDictionary<NamespacedName, KubePod>,
          endpoints: ShardedDictionary<NamespacedName, KubeEndpoints>,
          endpointSlices: ShardedDictionary<NamespacedName, KubeEndpointSlice>,
-         namespaceObjects: [String: KubeNamespace], reverseBranches: Set<ReverseBranch> = []) {
+         namespaceObjects: [String: KubeNamespace], reverseBranches: ShardedDictionary<ReverseBranch, Bool> = .init()) {
         self.generation = generation; self.services = services; self.namespaces = namespaces
         self.endpointsByIP = endpointsByIP; self.servicesByClusterIP = servicesByClusterIP
         self.podsByIP = podsByIP; self.pods = pods; self.endpoints = endpoints

@@ -125,7 +125,9 @@ public final class Forwarder: Sendable {
     /// The loop tags `query` arrived with (other forwarders' and ours), to be carried on.
     static func loopTags(of query: Message) -> [[UInt8]] {
         guard let options = query.edns?.options else { return [] }
-        return Array(options.lazy.filter { $0.code == loopTagOption && $0.data.count == 8 }.map(\.data).prefix(maxCarriedTags))
+        // The newest: a forwarder appends its tag, so tags a client put first cannot push a
+        // forwarder's tag out of the list.
+        return Array(options.filter { $0.code == loopTagOption && $0.data.count == 8 }.map(\.data).suffix(maxCarriedTags))
     }
 
     private func forwardAndCache(_ question: Question, key: ResponseCache.Key, dnssecOK: Bool,
@@ -138,10 +140,12 @@ public final class Forwarder: Sendable {
 
     /// Asks the upstreams in turn, starting with the last one that answered. A reply with
     /// SERVFAIL, REFUSED or NOTIMP moves on to the next upstream; if none does better, the last
-    /// such reply is returned. An upstream that did not answer in `timeout` is asked once more
-    /// after the others, unless `deadline` has passed by then (so one lost datagram to a single
-    /// upstream is retried, as CoreDNS's `forward` retries within its deadline, and a query to
-    /// dead upstreams ends in SERVFAIL before the client's own timeout). FORMERR, or an
+    /// such reply is returned. Every upstream is asked once, each waited for `timeout` or its
+    /// share of what is left of `deadline` (at least 500 ms), so with three upstreams of which
+    /// two are dead the third is still reached in time; an upstream that did not answer is then
+    /// asked once more, while the deadline allows (so one lost datagram to a single upstream is
+    /// retried, as CoreDNS's `forward` retries within its deadline, and a query to dead
+    /// upstreams ends in SERVFAIL before the client's own timeout). FORMERR, or an
     /// extended RCODE (BADVERS, BADCOOKIE: about our hop, never the client's), to a query with
     /// EDNS is asked again without it (RFC 6891 §7, an upstream that does not speak EDNS); if
     /// that fails too, the upstream counts as failed, and the client gets SERVFAIL rather than
@@ -160,21 +164,29 @@ public final class Forwarder: Sendable {
         while !turn.isEmpty, rounds < 2 {
             rounds += 1
             var silent: [Int] = []
-            for index in turn {
-                // Too little time left for an upstream to answer: give up.
+            for (position, index) in turn.enumerated() {
                 let remaining = deadline - clock.now
-                guard remaining >= .milliseconds(100) else { return fallback }
+                let timeout: Duration
+                if rounds == 1 {
+                    // Each upstream not yet asked gets its share of the time left.
+                    let share = remaining / (turn.count - position)
+                    timeout = min(configuration.timeout, max(share, .milliseconds(500)))
+                } else {
+                    // A second try only while the deadline leaves an upstream time to answer.
+                    guard remaining >= .milliseconds(100) else { return fallback }
+                    timeout = min(configuration.timeout, remaining)
+                }
                 let upstream = upstreams[index]
-                let timeout = min(configuration.timeout, remaining)
+                // Every leg of this attempt (UDP, TCP after TC, again without EDNS) ends by then.
+                let until = clock.now + timeout
                 do {
                     var reply = try await exchange(question, with: upstream, edns: true, dnssecOK: dnssecOK,
-                                                   checkingDisabled: checkingDisabled, carrying: carried, timeout: timeout)
+                                                   checkingDisabled: checkingDisabled, carrying: carried, until: until)
                     if Self.rejectsOurQuery(reply) {
                         logger.debug("upstream rejected an EDNS query; asking without EDNS", metadata: [
                             "upstream": "\(upstream)", "rcode": "\(reply.rcode)", "name": "\(question.name)"])
                         reply = try await exchange(question, with: upstream, edns: false, dnssecOK: dnssecOK,
-                                                   checkingDisabled: checkingDisabled, carrying: carried,
-                                                   timeout: min(configuration.timeout, max(deadline - clock.now, .milliseconds(100))))
+                                                   checkingDisabled: checkingDisabled, carrying: carried, until: until)
                     }
                     switch reply.rcode {
                     case _ where Self.rejectsOurQuery(reply):
@@ -214,7 +226,12 @@ public final class Forwarder: Sendable {
     /// upstream then says whether it validated the answer (RFC 6840 §5.7), which the client
     /// hears when it asked with AD or DO.
     private func exchange(_ question: Question, with upstream: SocketAddress, edns: Bool, dnssecOK: Bool,
-                          checkingDisabled: Bool, carrying carried: [[UInt8]], timeout: Duration) async throws -> Message {
+                          checkingDisabled: Bool, carrying carried: [[UInt8]], until: ContinuousClock.Instant) async throws -> Message {
+        func left() throws -> TimeAmount {
+            let d = until - .now
+            guard d > .zero else { throw UpstreamError.timeout }
+            return TimeAmount(d)
+        }
         let id = UInt16.random(in: 0...UInt16.max)
         let tags = carried.filter { $0 != tag } + [tag]
         let query = Message(id: id, recursionDesired: true, authenticData: true, checkingDisabled: checkingDisabled,
@@ -222,12 +239,12 @@ public final class Forwarder: Sendable {
                             edns: edns ? EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: dnssecOK,
                                               options: tags.map { EDNSOption(code: Self.loopTagOption, data: $0) }) : nil)
         let matcher = ReplyMatcher(id: id, question: question)
-        let loop = group.next(), timeout = TimeAmount(timeout)
+        let loop = group.next()
         let reply = try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: false,
-                                                        timeout: timeout, on: loop)
+                                                        timeout: try left(), on: loop)
         guard reply.truncated else { return reply }
         return try await UpstreamExchange.exchange(query.wire(), matcher: matcher, to: upstream, tcp: true,
-                                                   timeout: timeout, on: loop)
+                                                   timeout: try left(), on: loop)
     }
 
     /// The client's reply from an upstream answer: the client's ID, question (spelling kept),

@@ -66,14 +66,17 @@ final class TCPHandler: ChannelDuplexHandler {
         case .deferred(let produce):
             let channel = context.channel
             let executor = executor ?? EventLoopTaskExecutor(context.eventLoop)
+            let connections = connections
+            connections?.touch(channel, pending: 1)
             executor.run(produce) { out in
+                connections?.touch(channel, pending: -1)
                 channel.writeAndFlush(channel.allocator.buffer(bytes: out), promise: nil)
             }
         }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connections?.touch(context.channel)          // the client is reading its replies
+        if context.channel.isWritable { connections?.touch(context.channel) }   // the client reads again
         while context.channel.isWritable, let next = waiting.popFirst() {
             answer(next, context: context)
         }
@@ -112,49 +115,75 @@ final class TCPHandler: ChannelDuplexHandler {
     }
 }
 
-/// The open TCP connections and when each was last active (a query read or a reply written).
-/// At the cap, the connection idle longest is closed to make room for a new one (RFC 7766
-/// §6.2.3: under pressure, close idle connections first), so a client that holds every slot with
-/// connections it keeps barely alive cannot lock other clients out of TCP (and so out of answers
-/// too large for UDP, and zone transfers).
+/// The open TCP connections and when each was last active (a query read, a reply written, or
+/// the client reading again after back pressure). At the cap, the connection idle longest is
+/// closed to make room for a new one (RFC 7766 §6.2.3: under pressure, close idle connections
+/// first), so a client that holds every slot with connections it keeps barely alive cannot lock
+/// other clients out of TCP (and so out of answers too large for UDP, and zone transfers). A
+/// connection waiting for a forwarded reply, or open for less than `minimumAge`, is never
+/// chosen: when every connection is such, the new one is refused instead, so a flood of new
+/// connections cannot push out the ones being served.
 final class TCPConnections: Sendable {
     private struct Entry {
         let channel: any Channel
+        let admitted: NIODeadline
         var lastActive: NIODeadline
+        var pending = 0
     }
     let limit: Int
+    let minimumAge: TimeAmount
     private let entries = NIOLockedValueBox([ObjectIdentifier: Entry]())
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    init(limit: Int, minimumAge: TimeAmount = .seconds(1)) {
+        self.limit = max(1, limit); self.minimumAge = minimumAge
+    }
 
     /// Open connections now.
     var count: Int { entries.withLockedValue { $0.count } }
 
-    /// Admits `channel`, closing the connection idle longest when the cap is reached.
-    func admit(_ channel: any Channel) {
-        let evicted: (any Channel)? = entries.withLockedValue { open in
+    /// Admits `channel`, closing the connection idle longest when the cap is reached; false
+    /// (and `channel` closed) when no open connection may be closed for it.
+    func admit(_ channel: any Channel) -> Bool {
+        let now = NIODeadline.now()
+        let (admitted, evicted): (Bool, (any Channel)?) = entries.withLockedValue { open in
             var oldest: (ObjectIdentifier, Entry)?
             if open.count >= limit {
-                for (id, e) in open where oldest.map({ e.lastActive < $0.1.lastActive }) ?? true { oldest = (id, e) }
-                if let (id, _) = oldest { open[id] = nil }
+                for (id, e) in open where e.pending == 0 && e.admitted + minimumAge <= now
+                    && oldest.map({ e.lastActive < $0.1.lastActive }) ?? true {
+                    oldest = (id, e)
+                }
+                guard let (id, _) = oldest else { return (false, nil) }
+                open[id] = nil
             }
-            open[ObjectIdentifier(channel)] = Entry(channel: channel, lastActive: .now())
-            return oldest?.1.channel
+            open[ObjectIdentifier(channel)] = Entry(channel: channel, admitted: now, lastActive: now)
+            return (true, oldest?.1.channel)
+        }
+        guard admitted else {
+            channel.close(promise: nil)
+            return false
         }
         evicted?.close(promise: nil)
         channel.closeFuture.whenComplete { [entries] _ in
             entries.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         }
+        return true
     }
 
-    /// Records activity on `channel`.
-    func touch(_ channel: any Channel) {
+    /// Records activity on `channel`; `pending` counts replies it waits for (+1 when a forward
+    /// starts, -1 when its reply is written).
+    func touch(_ channel: any Channel, pending: Int = 0) {
         let now = NIODeadline.now()
-        entries.withLockedValue { $0[ObjectIdentifier(channel)]?.lastActive = now }
+        entries.withLockedValue { open in
+            guard var e = open[ObjectIdentifier(channel)] else { return }
+            e.lastActive = now
+            e.pending += pending
+            open[ObjectIdentifier(channel)] = e
+        }
     }
 }
 
-/// Admits each accepted TCP connection into `TCPConnections` (which makes room at the cap).
+/// Admits each accepted TCP connection into `TCPConnections` (which makes room at the cap, or
+/// refuses it).
 final class ConnectionLimiter: ChannelInboundHandler, Sendable {
     typealias InboundIn = Channel
     let connections: TCPConnections
@@ -162,7 +191,7 @@ final class ConnectionLimiter: ChannelInboundHandler, Sendable {
     init(connections: TCPConnections) { self.connections = connections }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connections.admit(Self.unwrapInboundIn(data))
+        guard connections.admit(Self.unwrapInboundIn(data)) else { return }
         context.fireChannelRead(data)
     }
 }

@@ -4,6 +4,7 @@ import Testing
 import DNSModel
 import DNSServer
 import ClusterDNSRuntime
+import NIOCore
 
 /// Forwarding to a second local clusterdns serving `upstreamZones` (never a public address).
 @Suite("Forwarding to upstreams", .serialized)
@@ -96,6 +97,22 @@ struct ForwardTests {
             #expect(digFlags(out).contains("ra"))
             // Two rounds of two 500 ms waits (one lost datagram is not the end).
             #expect(seconds(since: start) >= 1.9)
+        }
+        // Three upstreams, the first two dead: each gets its share of the deadline, so the third
+        // is still asked in time, and is asked first from then on.
+        try await withUpstream { upstream async throws in
+            try await withServer(configure: {
+                $0.upstreams = [("127.0.0.1", a.port), ("127.0.0.1", b.port), ("127.0.0.1", upstream.port)]
+                $0.forwardTimeout = .seconds(2)
+                $0.forwardDeadline = .milliseconds(1500)
+            }) { server async throws in
+                let start = ContinuousClock.now
+                #expect(try await digShortAsync(server.port, ["www.upstream.test"]) == ["192.0.2.80"])
+                #expect(seconds(since: start) < 1.9, "\(seconds(since: start)) s")
+                let again = ContinuousClock.now
+                #expect(try await digShortAsync(server.port, ["mail.upstream.test"]) == ["192.0.2.25"])
+                #expect(seconds(since: again) < 0.4)
+            }
         }
         // The deadline ends the wait, whatever the per-upstream timeout.
         try await withServer(configure: {
@@ -224,8 +241,31 @@ struct ForwardTests {
                 #expect(a.forwarder?.inFlight == 0 && b.forwarder?.inFlight == 0)
                 #expect(a.forwarder?.loopsDetected == 1)
                 #expect(b.forwarder?.loopsDetected == 0)
+                // Tags a client puts in first cannot push a forwarder's own tag out of the list.
+                let junk = (1...8).map { "+ednsopt=65001:\(String(repeating: String(format: "%02x", $0), count: 8))" }
+                let flooded = try await digAsync(a.port, junk + ["www2.upstream.test"])
+                #expect(digStatus(flooded) == "SERVFAIL")
+                #expect(a.forwarder?.loopsDetected == 2)
             }
         }
+    }
+
+    @Test("own listener: the same address and port, or a wildcard listener's own loopback; not Docker's 127.0.0.11 or systemd's 127.0.0.53")
+    func ownListener() throws {
+        var config = Configuration()
+        config.listen = [("0.0.0.0", 53), ("10.1.2.3", 5353)]
+        func own(_ ip: String, _ port: Int) throws -> Bool { config.isOwnListener(try SocketAddress(ipAddress: ip, port: port)) }
+        #expect(try own("127.0.0.1", 53))
+        #expect(try own("10.1.2.3", 5353))
+        #expect(try !own("127.0.0.11", 53))
+        #expect(try !own("127.0.0.53", 53))
+        #expect(try !own("::1", 53))
+        #expect(try !own("127.0.0.1", 5353))
+        // A local address behind the wildcard is not known here; the per-query loop tag catches it.
+        #expect(try !own("10.1.2.3", 53))
+        config.listen = [("::", 53)]
+        #expect(try own("::1", 53))
+        #expect(try !own("fd00::1", 53))
     }
 
     @Test("reverse names: ours answered, others forwarded; NXDOMAIN without an upstream")

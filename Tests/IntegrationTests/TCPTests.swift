@@ -115,18 +115,28 @@ struct TCPTests {
         }
     }
 
-    @Test("at the connection cap, the connection idle longest makes room (RFC 7766 §6.2.3): holding every slot locks no one out")
+    @Test("at the connection cap, the connection idle longest makes room (RFC 7766 §6.2.3); connections younger than 1 s or waiting for a forward are kept, and a newcomer refused instead")
     func capEvictsIdlest() async throws {
         try await withServer(configure: { $0.maxTCPConnections = 4 }) { server async throws in
             let port = server.port
-            let (answered, evicted, othersKept) = try await offPool { () -> (Bool, Bool, Bool) in
-                // Four connections take every slot, each active in turn: the first is idle longest.
+            let (refusedWhileYoung, answered, evicted, othersKept) = try await offPool { () -> (Bool, Bool, Bool, Bool) in
+                // Four connections take every slot.
                 var held: [RawTCP] = []
                 for i in 0..<4 {
                     let c = try #require(RawTCP(port: port, receiveTimeoutMilliseconds: 3000))
                     c.send(framed(.query("web-0.web.default.svc.cluster.local.", .a, id: UInt16(i))))
-                    guard c.receiveMessage()?.id == UInt16(i) else { return (false, false, false) }
+                    guard c.receiveMessage()?.id == UInt16(i) else { return (false, false, false, false) }
                     held.append(c)
+                }
+                // All younger than a second: a fifth is refused, none of the four is closed.
+                let young = try #require(RawTCP(port: port, receiveTimeoutMilliseconds: 3000))
+                let refused = young.waitForClose()
+                // The age rule is what is tested here, so time has to pass: not a synchronisation.
+                Thread.sleep(forTimeInterval: 1.1)
+                // Three of them are active again: the first is idle longest.
+                for (i, c) in held.dropFirst().enumerated() {
+                    c.send(framed(.query("web-0.web.default.svc.cluster.local.", .a, id: UInt16(10 + i))))
+                    guard c.receiveMessage()?.id == UInt16(10 + i) else { return (refused, false, false, false) }
                 }
                 let client = DNSClient(port: port, timeoutMilliseconds: 3000)
                 let reply = try client.exchange(.query("web-1.web.default.svc.cluster.local.", .a, id: 9), tcp: true)
@@ -136,9 +146,10 @@ struct TCPTests {
                     c.send(framed(.query("web-0.web.default.svc.cluster.local.", .a, id: UInt16(20 + i))))
                     kept = kept && c.receiveMessage()?.id == UInt16(20 + i)
                 }
-                return (reply.answers.count == 1, evicted, kept)
+                return (refused, reply.answers.count == 1, evicted, kept)
             }
-            #expect(answered, "a fifth client is answered")
+            #expect(refusedWhileYoung, "a newcomer is refused while every connection is younger than 1 s")
+            #expect(answered, "a later client is answered")
             #expect(evicted, "the connection idle longest was closed")
             #expect(othersKept, "the other three still answer")
         }
