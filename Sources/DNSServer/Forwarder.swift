@@ -11,9 +11,10 @@ public struct ForwarderConfiguration: Sendable {
     public var upstreams: [SocketAddress]
     /// How long to wait for one upstream before the next (over UDP, and again over TCP after TC).
     public var timeout: Duration
-    /// How long one forwarded query may take in all: upstreams that did not answer are asked
-    /// again, in turn, until it passes; then the client gets SERVFAIL. Below the 5 s a stub
-    /// resolver waits (glibc, dig), so the client hears SERVFAIL before it gives up.
+    /// How long one forwarded query should take in all: each upstream gets its share of it (at
+    /// least 500 ms), and those that did not answer are asked once more while it lasts; then the
+    /// client gets SERVFAIL. Below the 5 s a stub resolver waits (glibc, dig), so the client
+    /// hears SERVFAIL before it gives up.
     public var deadline: Duration
     /// Most forwards waiting for an upstream at once; past it the client gets SERVFAIL at once.
     public var maxInFlight: Int
