@@ -27,8 +27,18 @@ public struct DNSRequest: Sendable {
         self.remote = remote; self.givenAddress = nil; self.givenPort = nil
     }
 
-    /// The client's IP address in text form.
-    public var clientAddress: String { givenAddress ?? remote?.ipAddress ?? "" }
+    /// The client's IP address in text form. An IPv4 client of a dual-stack `[::]` listener, which
+    /// the kernel shows as an IPv4-mapped address (`::ffff:10.1.2.3`, RFC 4291 §2.5.5.2), is given
+    /// as the IPv4 address it is, so `--transfer-allow 127.0.0.0/8` and the per-/24 error-reply
+    /// cap treat it as IPv4 (as Go's `IPNet.Contains` does for CoreDNS).
+    public var clientAddress: String { Self.unmapped(givenAddress ?? remote?.ipAddress ?? "") }
+
+    /// `address` without the IPv4-mapped prefix, when it has one.
+    static func unmapped(_ address: String) -> String {
+        guard address.count > 7, address.lowercased().hasPrefix("::ffff:") else { return address }
+        let tail = address.dropFirst(7)
+        return tail.contains(".") && !tail.contains(":") ? String(tail) : address
+    }
     /// The client's port.
     public var clientPort: Int { givenPort ?? remote?.port ?? 0 }
 }

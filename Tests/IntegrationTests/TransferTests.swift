@@ -23,6 +23,18 @@ let clusterdnsExecutable: String? = {
 
 @Suite("Zone transfers (AXFR)", .serialized)
 struct TransferTests {
+    @Test("a dual-stack [::] listener: an IPv4 client (seen as ::ffff:127.0.0.1) is the IPv4 client it is, so 127.0.0.0/8 may transfer")
+    func mappedIPv4Client() async throws {
+        #expect(DNSRequest(bytes: [], transport: .tcp, clientAddress: "::ffff:10.1.2.3", clientPort: 1).clientAddress == "10.1.2.3")
+        #expect(DNSRequest(bytes: [], transport: .tcp, clientAddress: "::FFFF:10.1.2.3", clientPort: 1).clientAddress == "10.1.2.3")
+        #expect(DNSRequest(bytes: [], transport: .tcp, clientAddress: "::ffff:a01:203", clientPort: 1).clientAddress == "::ffff:a01:203")
+        #expect(DNSRequest(bytes: [], transport: .tcp, clientAddress: "fd00::1", clientPort: 1).clientAddress == "fd00::1")
+        try await withServer(configure: { $0.listen = [("::", 0)] }) { server async throws in
+            let records = axfrRecords(try await digAsync(server.port, ["axfr", "cluster.local"]))
+            #expect(records.count > 10, "transfer refused to 127.0.0.1 through [::]")
+        }
+    }
+
     @Test("dig axfr cluster.local: SOA first and last, every record of `clusterdns zone` (both with zones/)")
     func clusterZone() async throws {
         try await withServer { server async throws in
