@@ -8,12 +8,11 @@ extension ClusterZone {
     /// PTR names of every cluster IP (spec §2.3.3) and every ready endpoint address (§2.4.3).
     /// A full address we do not know is NXDOMAIN. The reverse zone's apex owns the cluster zone's
     /// SOA and NS (RFC 1035 §4.3.2) and answers as its apex does. A partial reverse name
-    /// (`96.10.in-addr.arpa.`: 1–3 octets, or 1–31 nibbles under `ip6.arpa.`) is NODATA: it is an
-    /// empty non-terminal whenever a known address lies below it, and an NXDOMAIN there would tell
-    /// resolvers that nothing below exists (RFC 8020), so a QNAME-minimising resolver (RFC 9156)
-    /// walking down to a PTR would stop at it. Proving that nothing lies below would take a scan of
-    /// every address, and a NODATA for an empty subtree misleads no one. Anything else under the
-    /// zone is NXDOMAIN.
+    /// (`96.10.in-addr.arpa.`: 1–3 octets, or 1–31 nibbles under `ip6.arpa.`) with a known address
+    /// below it (`ClusterSnapshot.reverseBranches`) is an empty non-terminal: NODATA, as an
+    /// NXDOMAIN there would tell resolvers that nothing below exists (RFC 8020), and a
+    /// QNAME-minimising resolver (RFC 9156) walking down to a PTR would stop at it. Anything else
+    /// under the zone is NXDOMAIN, as a server loaded with the exported zone answers.
     public func reverseAnswer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let view = SnapshotView(snapshot)
         let zone = Self.reverseZones.first { question.name.isSubdomain(of: $0) } ?? "in-addr.arpa."
@@ -24,7 +23,7 @@ extension ClusterZone {
                case .records(let rrs, let additional) = lookup(.apex, owner: question.name, type: question.type, view: view) {
                 return rrs.isEmpty ? Answer(authority: [soa]) : Answer(answer: rrs, additional: additional)
             }
-            return Self.isPartialReverseName(question.name, in: zone) ? Answer(authority: [soa])
+            return isReverseBranch(question.name, in: snapshot) ? Answer(authority: [soa])
                 : Answer(rcode: .nxDomain, authority: [soa])
         }
         let targets = ptrTargets(address, view: view)

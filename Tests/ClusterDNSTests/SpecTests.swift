@@ -138,7 +138,7 @@ struct SpecTests {
         #expect(ptr("9.9.9.9.in-addr.arpa.").rcode == .nxDomain)
     }
 
-    @Test("reverse apex owns SOA and NS; partial reverse names are NODATA (RFC 8020), the rest NXDOMAIN")
+    @Test("reverse apex owns SOA and NS; partial reverse names above a known address are NODATA (RFC 8020), the rest NXDOMAIN")
     func reverseTree() throws {
         let snap = try snapshot()
         func ask(_ name: String, _ type: RecordType) -> Answer {
@@ -150,9 +150,11 @@ struct SpecTests {
         #expect(ask("IN-ADDR.arpa.", .ns).answer.map(\.data) == [.ns(DomainName("ns.dns.cluster.local."))])
         #expect(ask("ip6.arpa.", .soa).answer.first?.name == DomainName("ip6.arpa."))
         #expect(ask("in-addr.arpa.", .a).rcode == .noError && ask("in-addr.arpa.", .a).answer.isEmpty)
-        // Empty non-terminals above 10.0.1.10 (a ready endpoint) and 10.0.0.1 (a cluster IP):
-        // NODATA with the zone's SOA, so that a resolver walking down label by label goes on.
-        for name in ["10.in-addr.arpa.", "0.10.in-addr.arpa.", "1.0.10.in-addr.arpa.", "0.0.10.in-addr.arpa."] {
+        // Empty non-terminals above 10.1.0.10 (a pod's endpoint), 10.0.0.1 (a cluster IP) and
+        // 172.0.0.2 (a slice's endpoint): NODATA with the zone's SOA, so that a resolver walking
+        // down label by label goes on.
+        for name in ["10.in-addr.arpa.", "0.10.in-addr.arpa.", "1.10.in-addr.arpa.", "0.1.10.in-addr.arpa.",
+                     "0.0.10.in-addr.arpa.", "0.0.172.in-addr.arpa."] {
             let a = ask(name, .ptr)
             #expect(a.rcode == .noError && a.answer.isEmpty, "\(name)")
             #expect(a.authority.first?.type == .soa, "\(name)")
@@ -160,6 +162,13 @@ struct SpecTests {
         let v6 = IPv6Address("10::3")!.reverseName.labels
         let partial6 = DomainName(labels: v6.dropFirst(20))!.description
         #expect(ask(partial6, .ptr).rcode == .noError && ask(partial6, .ptr).answer.isEmpty)
+        // Partial names with no address below: NXDOMAIN (RFC 8020), as a server loaded with the
+        // exported zone answers.
+        let other6 = DomainName(labels: IPv6Address("fd00::1")!.reverseName.labels.dropFirst(20))!.description
+        for name in ["1.0.10.in-addr.arpa.", "11.in-addr.arpa.", "1.0.0.172.in-addr.arpa.", other6] {
+            let a = ask(name, .ptr)
+            #expect(a.rcode == .nxDomain && a.authority.first?.type == .soa, "\(name)")
+        }
         // Not the shape of any address: nothing can lie below.
         for name in ["www.in-addr.arpa.", "256.in-addr.arpa.", "01.10.in-addr.arpa.", "+1.10.in-addr.arpa.", "1.2.3.4.5.in-addr.arpa.",
                      "x.ip6.arpa.", "10.ip6.arpa."] {

@@ -63,8 +63,10 @@ struct KnotComparisonTests {
             for rr in records { questions.insert(Question(name: rr.name, type: rr.type)) }
             #expect(questions.count > 20)
             for q in questions.sorted(by: { ($0.name, $0.type.rawValue) < ($1.name, $1.type.rawValue) }) {
-                let ours = digAnswers(try await dig(server.port, "+norec", q.name.description, q.type.description))
-                let theirs = digAnswers(try await dig(port, "+norec", q.name.description, q.type.description))
+                // Three tries: a datagram lost on a busy machine is not a difference (one such loss
+                // failed a full parallel run with an empty answer from the peer).
+                let ours = digAnswers(try await dig(server.port, "+norec", "+tries=3", q.name.description, q.type.description))
+                let theirs = digAnswers(try await dig(port, "+norec", "+tries=3", q.name.description, q.type.description))
                 #expect(ours == theirs, "\(peer): \(q.name) \(q.type)")
                 #expect(!ours.isEmpty, "\(q.name) \(q.type)")
             }
