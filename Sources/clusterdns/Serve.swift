@@ -124,6 +124,8 @@ struct Serve: AsyncParsableCommand {
         } else {
             guard let colon = text.lastIndex(of: ":") else { return nil }
             host = text[..<colon]; port = text[text.index(after: colon)...]
+            // An IPv6 address needs brackets (`::1:53` could be `::1` port 53 or `::1:53` no port).
+            guard !host.contains(":"), !host.contains("["), !host.contains("]") else { return nil }
         }
         guard !host.isEmpty, let p = Int(port), (0...65535).contains(p) else { return nil }
         return (String(host), p)

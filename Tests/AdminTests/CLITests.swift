@@ -159,6 +159,10 @@ struct CLITests {
         // Bad flags: status 2 with usage.
         r = try await run(binary, ["zone", "--manifests", dir.path, "--ttl", "99999"])
         #expect(r.status == 2 && r.stderr.contains("--ttl 99999: must be between 0 and 3600"), "\(r.stderr)")
+        for listen in ["::1", "::1:1053", "[::1:1053"] {
+            r = try await run(binary, ["serve", "--listen", listen, "--admin", "off", "--manifests", dir.path])
+            #expect(r.status == 2 && r.stderr.contains("expected HOST:PORT, e.g. 127.0.0.1:1053 or [::1]:1053"), "\(listen): \(r.stderr)")
+        }
         r = try await run(binary, ["explain", "web.default.svc.cluster.local", "--manifests", dir.path + "-typo"])
         #expect(r.status == 2 && r.stderr.contains("no such file or directory"), "\(r.stderr)")
         // A DNS address in use is named.
