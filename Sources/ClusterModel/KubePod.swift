@@ -131,6 +131,14 @@ public struct KubePod: Sendable, Hashable, Codable {
         if let status = try top.object("status") {
             if let list = try status.optional([PodIP].self, "podIPs"), !list.isEmpty {
                 ips = list.map(\.ip)
+                // The API server's rules (`validatePodIPs`): at most one IP per family, the first
+                // equal to podIP when both are given.
+                if ips.count > 2 || (ips.count == 2 && KubeService.family(of: ips[0]) == KubeService.family(of: ips[1])) {
+                    throw status.invalid("podIPs", "may specify no more than one IP for each IP family")
+                }
+                if let one = try status.optional(String.self, "podIP"), !one.isEmpty, IPAddress(one) != ips[0] {
+                    throw status.invalid("podIPs", index: 0, "must match podIP (\"\(one)\")")
+                }
             } else if let one = try status.optional(String.self, "podIP"), !one.isEmpty {
                 ips = [try status.ip("podIP")]
             }

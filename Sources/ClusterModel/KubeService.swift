@@ -245,6 +245,7 @@ public struct KubeService: Sendable, Hashable, Codable {
                 ipFamilies.append(f)
             }
         }
+        if let spec { try Self.checkClusterIPs(clusterIP: clusterIP, clusterIPs: clusterIPs, ipFamilies: ipFamilies, in: spec) }
         let externalName = try spec?.optional(String.self, "externalName")
         if type == .externalName, let spec {
             // core/v1 validation: a DNS-1123 subdomain once one trailing dot is dropped.
@@ -269,6 +270,37 @@ public struct KubeService: Sendable, Hashable, Codable {
             selector: selector,
             publishNotReadyAddresses: try spec?.optional(Bool.self, "publishNotReadyAddresses") ?? false,
             tolerateUnreadyEndpoints: tolerate, externalName: externalName, ipFamilies: ipFamilies, ipFamilyPolicy: ipFamilyPolicy)
+    }
+
+    /// The API server's rules for `clusterIP`, `clusterIPs` and `ipFamilies` together
+    /// (`ValidateService`, `validateClusterIPFlags`): at most two cluster IPs, one per family; the
+    /// first is `clusterIP`; `None` only alone; each IP of the family `ipFamilies` names at its
+    /// index. A manifest breaking them would be refused by the API server, so it is here.
+    static func checkClusterIPs(clusterIP: String?, clusterIPs: [String], ipFamilies: [IPFamily],
+                                in spec: KeyedDecodingContainer<FieldKey>) throws {
+        guard !clusterIPs.isEmpty else { return }
+        guard clusterIPs.count <= 2 else { throw spec.invalid("clusterIPs", "may only hold up to 2 values, got \(clusterIPs.count)") }
+        if let clusterIP, !clusterIP.isEmpty, clusterIPs[0] != clusterIP {
+            throw spec.invalid("clusterIPs", index: 0, "first value must match clusterIP (\"\(clusterIP)\")")
+        }
+        if let i = clusterIPs.firstIndex(of: "None"), clusterIPs.count > 1 {
+            throw spec.invalid("clusterIPs", index: i, "\"None\" must be the first and only value")
+        }
+        let addresses = clusterIPs.map { IPAddress($0) }
+        if addresses.count == 2, let a = addresses[0], let b = addresses[1], Self.family(of: a) == Self.family(of: b) {
+            throw spec.invalid("clusterIPs", index: 1, "may specify no more than one IP for each IP family")
+        }
+        for (i, address) in addresses.enumerated() where i < ipFamilies.count {
+            guard let address else { continue }
+            guard Self.family(of: address) == ipFamilies[i] else {
+                throw spec.invalid("clusterIPs", index: i, "expected an \(ipFamilies[i].rawValue) value as indicated by ipFamilies[\(i)]")
+            }
+        }
+    }
+
+    static func family(of address: IPAddress) -> IPFamily {
+        if case .v6 = address { return .ipv6 }
+        return .ipv4
     }
 
     /// Encodes as a core/v1 Service object.

@@ -55,6 +55,21 @@ import Testing
          "f.yaml:0:spec.ipFamilies[1]: \"IPv6\" is listed twice (line 3, column 27)"),
         ("kind: Service\nmetadata: {name: a}\nspec: {ipFamilies: [IPv4, IPv6, IPv4]}",
          "f.yaml:0:spec.ipFamilies: may contain at most 2 entries, got 3 (line 3, column 20)"),
+        // The API server's rules for clusterIP, clusterIPs and ipFamilies together.
+        ("kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.1, clusterIPs: [10.0.0.2]}",
+         "f.yaml:0:spec.clusterIPs[0]: first value must match clusterIP (\"10.0.0.1\") (line 3, column 42)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {clusterIPs: [\"fd00::1\", \"fd00::2\"]}",
+         "f.yaml:0:spec.clusterIPs[1]: may specify no more than one IP for each IP family (line 3, column 32)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {clusterIPs: [10.0.0.1, \"fd00::1\", 10.0.0.2]}",
+         "f.yaml:0:spec.clusterIPs: may only hold up to 2 values, got 3 (line 3, column 20)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {clusterIPs: [None, \"fd00::1\"]}",
+         "f.yaml:0:spec.clusterIPs[0]: \"None\" must be the first and only value (line 3, column 21)"),
+        ("kind: Service\nmetadata: {name: a}\nspec: {clusterIPs: [10.0.0.9], ipFamilies: [IPv6]}",
+         "f.yaml:0:spec.clusterIPs[0]: expected an IPv6 value as indicated by ipFamilies[0] (line 3, column 21)"),
+        ("kind: Pod\nmetadata: {name: p}\nstatus: {podIP: 10.0.0.5, podIPs: [{ip: \"fd00::5\"}, {ip: 10.0.0.5}]}",
+         "f.yaml:0:status.podIPs[0]: must match podIP (\"10.0.0.5\") (line 3, column 36)"),
+        ("kind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{ip: 10.0.0.5}, {ip: 10.0.0.6}]}",
+         "f.yaml:0:status.podIPs: may specify no more than one IP for each IP family (line 3, column 18)"),
     ]
 
     @Test("problems lists every bad document of a YAML stream (the first is what decode throws); a syntax error ends the stream")
