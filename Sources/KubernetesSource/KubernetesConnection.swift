@@ -110,6 +110,13 @@ public struct KubernetesConnection: Sendable, Hashable {
         guard let cluster = file.clusters?.first(where: { $0.name == ctx.cluster })?.cluster else {
             throw KubernetesSourceError("\(name): cluster \"\(ctx.cluster)\" of context \"\(contextName)\" not found")
         }
+        // Settings that change where or as whom requests go: refused rather than ignored, since
+        // ignoring them connects somewhere else, or as someone else, than kubectl would.
+        for (key, value) in [("tls-server-name", cluster.tlsServerName), ("proxy-url", cluster.proxyURL)] {
+            if let value, !value.isEmpty {
+                throw KubernetesSourceError("\(name): cluster \"\(ctx.cluster)\" sets \(key), which clusterdns does not support; remove it (with a server address the certificate names, and a direct route to it)")
+            }
+        }
         guard let server = cluster.server, !server.isEmpty else {
             throw KubernetesSourceError("\(name): cluster \"\(ctx.cluster)\" has no server")
         }
@@ -140,10 +147,17 @@ public struct KubernetesConnection: Sendable, Hashable {
             guard let user = file.users?.first(where: { $0.name == userName })?.user else {
                 throw KubernetesSourceError("\(name): user \"\(userName)\" of context \"\(contextName)\" not found")
             }
+            if user.impersonate != nil || user.impersonateGroups != nil {
+                throw KubernetesSourceError("\(name): user \"\(userName)\" impersonates (as, as-groups), which clusterdns does not support; use that identity's own credentials")
+            }
             if user.exec != nil || user.authProvider != nil {
                 throw KubernetesSourceError("\(name): user \"\(userName)\" uses an exec or auth-provider plugin, which clusterdns does not run; use a token, token file or client certificate")
             }
             if let f = user.tokenFile, !f.isEmpty {
+                // As client-go: a token file that cannot be read fails at load, not as 401s later.
+                guard TokenFile.read(resolve(f)) != nil else {
+                    throw KubernetesSourceError("\(name): user \"\(userName)\": tokenFile \(resolve(f)) cannot be read or is empty")
+                }
                 credentials = .tokenFile(resolve(f))
             } else if let t = user.token, !t.isEmpty {
                 credentials = .token(t)
@@ -170,11 +184,15 @@ struct KubeconfigFile: Decodable {
         let certificateAuthority: String?
         let certificateAuthorityData: String?
         let insecureSkipTLSVerify: Bool?
+        let tlsServerName: String?
+        let proxyURL: String?
         enum CodingKeys: String, CodingKey {
             case server
             case certificateAuthority = "certificate-authority"
             case certificateAuthorityData = "certificate-authority-data"
             case insecureSkipTLSVerify = "insecure-skip-tls-verify"
+            case tlsServerName = "tls-server-name"
+            case proxyURL = "proxy-url"
         }
     }
     struct Context: Decodable { let cluster: String; let user: String?; let namespace: String? }
@@ -191,8 +209,12 @@ struct KubeconfigFile: Decodable {
         let clientKeyData: String?
         let exec: Present?
         let authProvider: Present?
+        let impersonate: String?
+        let impersonateGroups: [String]?
         enum CodingKeys: String, CodingKey {
             case token, tokenFile, username, password, exec
+            case impersonate = "as"
+            case impersonateGroups = "as-groups"
             case clientCertificate = "client-certificate"
             case clientCertificateData = "client-certificate-data"
             case clientKey = "client-key"

@@ -171,6 +171,11 @@ struct Serve: AsyncParsableCommand {
                 config.upstreams.append(hp)
             }
         }
+        if kubeconfig == nil, !KubernetesSettings.runningInCluster, let env = ProcessInfo.processInfo.environment["KUBECONFIG"], !env.isEmpty {
+            // Not read on purpose: a shell's KUBECONFIG must not turn a local demo into a server
+            // of a real cluster. Said, so that nobody wonders why their cluster is not served.
+            logger.warning("KUBECONFIG is set but not read; pass --kubeconfig FILE to watch that cluster", metadata: ["KUBECONFIG": "\(env)"])
+        }
         if kubeconfig != nil || KubernetesSettings.runningInCluster {
             var k = KubernetesSettings()
             k.kubeconfig = kubeconfig

@@ -81,6 +81,65 @@ import Testing
         #expect(throws: KubernetesSourceError.self) { try KubernetesConnection.inCluster(environment: env, directory: dir + "/none") }
     }
 
+    @Test("a token file rotated as the kubelet does (the ..data link re-pointed) is read again; a failed read keeps the last good token")
+    func tokenFileRotatedByTheKubelet() throws {
+        let dir = NSTemporaryDirectory() + "sa-\(UUID().uuidString)"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/..v1", withIntermediateDirectories: true)
+        try "token-one".write(toFile: dir + "/..v1/token", atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: dir + "/..data", withDestinationPath: "..v1")
+        try fm.createSymbolicLink(atPath: dir + "/token", withDestinationPath: "..data/token")
+        let t = TokenFile(path: dir + "/token")
+        #expect(t.current() == "token-one")
+        // The kubelet's swap: a new directory, a new link renamed over ..data, the old one removed.
+        try fm.createDirectory(atPath: dir + "/..v2", withIntermediateDirectories: true)
+        try "token-two".write(toFile: dir + "/..v2/token", atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: dir + "/..data_tmp", withDestinationPath: "..v2")
+        #expect(rename(dir + "/..data_tmp", dir + "/..data") == 0)
+        try fm.removeItem(atPath: dir + "/..v1")
+        #expect(t.current() == "token-two")
+        // Caught half-way (the link dangling): the last good token, not none.
+        try fm.removeItem(atPath: dir + "/..v2")
+        #expect(t.current() == "token-two")
+    }
+
+    @Test("a kubeconfig whose tokenFile cannot be read fails at load, naming the file")
+    func unreadableTokenFile() throws {
+        let dir = NSTemporaryDirectory() + "kc-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+            apiVersion: v1
+            kind: Config
+            current-context: c
+            contexts: [{name: c, context: {cluster: k, user: u}}]
+            clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443"}}]
+            users: [{name: u, user: {tokenFile: missing-token}}]
+            """.write(toFile: dir + "/config", atomically: true, encoding: .utf8)
+        #expect { try KubernetesConnection.kubeconfig(path: dir + "/config") } throws: { error in
+            "\(error)".contains(dir + "/missing-token") && "\(error)".contains("tokenFile")
+        }
+    }
+
+    @Test("tls-server-name, proxy-url and impersonation are refused at load, not ignored")
+    func unsupportedSettingsRefused() throws {
+        let dir = NSTemporaryDirectory() + "kc-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (cluster, user, key) in [("tls-server-name: api.internal", "token: t", "tls-server-name"),
+                                     ("proxy-url: \"http://127.0.0.1:3128\"", "token: t", "proxy-url"),
+                                     ("insecure-skip-tls-verify: true", "{token: t, as: admin}", "impersonates")] {
+            let userText = user.hasPrefix("{") ? user : "{\(user)}"
+            try """
+                apiVersion: v1
+                kind: Config
+                current-context: c
+                contexts: [{name: c, context: {cluster: k, user: u}}]
+                clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443", \(cluster)}}]
+                users: [{name: u, user: \(userText)}]
+                """.write(toFile: dir + "/config", atomically: true, encoding: .utf8)
+            #expect { try KubernetesConnection.kubeconfig(path: dir + "/config") } throws: { "\($0)".contains(key) }
+        }
+    }
+
     @Test func tokenFileReReadWhenChanged() throws {
         let path = NSTemporaryDirectory() + "tok-\(UUID().uuidString)"
         try "one".write(toFile: path, atomically: true, encoding: .utf8)
