@@ -52,7 +52,16 @@ final class APIClient: Sendable {
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
             }
         } catch {
-            throw KubernetesSourceError("cannot load TLS material for \(connection.server): \(error)")
+            throw KubernetesSourceError("cannot load TLS material for \(connection.server): \(error) (certificate-authority, client-certificate or client-key)")
+        }
+        // A client key that does not belong to its certificate fails here, at start, as in
+        // client-go ("private key does not match public key"), not on every request after.
+        if connection.clientCertificatePEM != nil {
+            do {
+                _ = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw KubernetesSourceError("cannot use the client certificate for \(connection.server): its client-key does not match it (\(error))")
+            }
         }
         return tls
     }

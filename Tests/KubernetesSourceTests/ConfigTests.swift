@@ -140,6 +140,17 @@ import Testing
         }
     }
 
+    @Test("a client key that does not match its certificate fails at start, saying so")
+    func mismatchedClientKey() throws {
+        let pki = TestPKI.shared
+        func pem(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }
+        var c = KubernetesConnection(server: "https://127.0.0.1:6443", certificateAuthorityPEM: pem(pki.caPath),
+                                     clientCertificatePEM: pem(pki.clientCert), clientKeyPEM: pem(pki.serverKey))
+        #expect { try APIClient.tlsConfiguration(for: c) } throws: { "\($0)".contains("client-key does not match") }
+        c.clientKeyPEM = pem(pki.clientKey)
+        #expect(throws: Never.self) { try APIClient.tlsConfiguration(for: c) }
+    }
+
     @Test func tokenFileReReadWhenChanged() throws {
         let path = NSTemporaryDirectory() + "tok-\(UUID().uuidString)"
         try "one".write(toFile: path, atomically: true, encoding: .utf8)
