@@ -18,7 +18,7 @@ public struct StaticZone: Sendable {
     /// Zone cuts: names below the apex that own NS records (RFC 1034 §4.2.1).
     private let cuts: Set<DomainName>
     /// What the zone's records hold that is served other than a reader might expect: records
-    /// outside the origin (dropped), wildcard owners (literal names).
+    /// outside the origin (dropped), wildcard owners (literal names), DNAMEs (not applied).
     public let warnings: [String]
 
     /// Builds a zone from records; those outside `origin` are dropped and named in `warnings`.
@@ -44,10 +44,12 @@ public struct StaticZone: Sendable {
         cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() })
         let wildcards = Set(kept.filter { $0.name.labelBytes.first == [UInt8(ascii: "*")] }.map { $0.name.lowercased() })
         let outside = records.filter { !$0.name.isSubdomain(of: origin) }
+        let dnames = kept.filter { $0.type.rawValue == 39 }.map(\.name)
         warnings = outside.map { "\($0.name) \($0.type) is outside the zone \(origin): not served" }
             + wildcards.sorted { $0.description < $1.description }.map {
                 "\($0) is a wildcard owner: wildcards are not expanded, it answers only for its own name"
             }
+            + dnames.map { "\($0) has a DNAME: it is served as a record, but names below it are not redirected (no DNAME substitution)" }
     }
 
     /// The zone cut nearest the apex at or above `name`, when `name` lies in delegated space.

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 import DNSModel
 import DNSServer
 import ClusterDNS
@@ -70,7 +71,13 @@ public final class ClusterDNSServer: Sendable {
         defer { if !adminHandedOver, let kubernetes { Task { await kubernetes.stop() } } }
         var zones: [StaticZone] = []
         if let dir = config.zonesDirectory {
-            zones = try ZoneLoader.load(directory: dir)
+            // A zone file that does not load is left out (its names are then not ours), and the
+            // other zones and the cluster are served: one broken file does not stop the server.
+            let loaded = ZoneLoader.loadEach(directory: dir)
+            zones = loaded.zones
+            for failure in loaded.failures {
+                logger.error("zone file rejected; its zone is not served", metadata: ["file": "\(failure.file)", "error": "\(failure.reason)"])
+            }
             logger.info("zones loaded", metadata: ["directory": "\(dir)", "zones": "\(zones.map { $0.origin.description })"])
             for zone in zones {
                 for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
@@ -190,6 +197,16 @@ public struct ClusterDNSService: Service {
         let group = ServiceGroup(
             services: [ClusterDNSService(configuration: configuration, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // SIGHUP, which daemons take as "reload", would otherwise end the process: it is caught
+        // and said to do nothing (zone files are read at start; manifests are watched anyway).
+        // Trapped before anything starts, so a SIGHUP sent once the server is up never ends it.
+        let sighup = await UnixSignalsSequence(trapping: .sighup)
+        let hangups = Task {
+            for await _ in sighup {
+                logger.warning("SIGHUP ignored: zone files and flags are read at start only (manifest files are watched); restart to load changed zone files")
+            }
+        }
+        defer { hangups.cancel() }
         try await group.run()
     }
 }

@@ -51,12 +51,15 @@ struct Zone: ParsableCommand {
         // later export of the same cluster never carries a lower serial.
         let apex = DomainName(domain)!.lowercased()
         let directory = zones ?? (FileManager.default.fileExists(atPath: "zones") ? "zones" : nil)
-        let overlay: StaticZone?
-        do {
-            overlay = try directory.map { try ZoneLoader.load(directory: $0) }?.first { $0.origin == apex }
-        } catch {
-            throw CommandFailure("\(error)")            // the message names the file and line
+        // Only the cluster domain's own file matters to this export: a broken one fails it
+        // (naming the file and line); other zone files are not read further.
+        let loaded = directory.map { ZoneLoader.loadEach(directory: $0) }
+        if let failure = loaded?.failures.first(where: {
+            DomainName(String((($0.file as NSString).lastPathComponent).dropLast(5)))?.lowercased() == apex
+        }) {
+            throw CommandFailure("\(failure)")
         }
+        let overlay = loaded?.zones.first { $0.origin == apex }
         let zone = ClusterZone(apex: apex, ttl: ttl, overlay: overlay, serialBase: ClusterZone.serialBaseNow)
         let snapshot = store.snapshot
         let records = zone.records(in: snapshot)

@@ -63,6 +63,41 @@ struct CLITests {
         }
     }
 
+    @Test("SIGHUP does not end clusterdns serve: it is logged as ignored; SIGTERM still stops it with status 0")
+    func hangupIgnored() async throws {
+        guard let binary = requireClusterdnsBinary() else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--manifests", dir.path, "--zones", dir.path]
+        let logFile = dir.appendingPathComponent("serve.log")
+        #expect(FileManager.default.createFile(atPath: logFile.path, contents: nil))
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try? log.close()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
+        /// Polls the log (bounded) for `text`.
+        func logged(_ text: String) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, process.isRunning {
+                if readSmallFile(logFile.path)?.contains(text) == true { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        #expect(try await logged("dns listening"))
+        kill(process.processIdentifier, SIGHUP)
+        #expect(try await logged("SIGHUP ignored"), "\(readSmallFile(logFile.path) ?? "")")
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test("clusterdns serve raises its open-files limit to the hard limit")
     func openFilesLimit() async throws {
         guard let binary = requireClusterdnsBinary() else { return }

@@ -146,4 +146,32 @@ struct DigTests {
                 "*.wild.deleg.test. is a wildcard owner: wildcards are not expanded, it answers only for its own name"])
         }
     }
+
+    @Test("a zone file that does not load is left out, named, and the rest is served: syntax error, no SOA, another class, CNAME beside data, a second file for one zone")
+    func brokenZoneFilesAreLeftOut() async throws {
+        let soa = "@ 300 IN SOA ns1 hostmaster 1 7200 1800 86400 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.1\n"
+        let dir = try writeTemporaryFiles([
+            "good.test.zone": "$ORIGIN good.test.\n" + soa + "www 300 IN A 192.0.2.2\n",
+            "badline.test.zone": "$ORIGIN badline.test.\n" + soa + "bad 300 IN A 192.0.2.999\n",
+            "nosoa.test.zone": "$ORIGIN nosoa.test.\nwww 300 IN A 192.0.2.3\n",
+            "ch.test.zone": "$ORIGIN ch.test.\n" + soa + "txt 300 CH TXT \"chaos\"\n",
+            "cname.test.zone": "$ORIGIN cname.test.\n" + soa + "x 300 IN CNAME ns1\nx 300 IN A 192.0.2.4\n",
+            "zz-again.zone": "$ORIGIN good.test.\n" + soa + "www 300 IN A 192.0.2.99\n",
+        ])
+        let (zones, failures) = ZoneLoader.loadEach(directory: dir)
+        #expect(zones.map(\.origin) == ["good.test."])
+        let reasons = Dictionary(uniqueKeysWithValues: failures.map { (($0.file as NSString).lastPathComponent, $0.reason) })
+        #expect(reasons["badline.test.zone"]?.contains("line 5") == true, "\(reasons)")
+        #expect(reasons["nosoa.test.zone"]?.contains("no SOA") == true, "\(reasons)")
+        #expect(reasons["ch.test.zone"]?.contains("not of class IN") == true, "\(reasons)")
+        #expect(reasons["cname.test.zone"]?.contains("CNAME and other data") == true, "\(reasons)")
+        #expect(reasons["zz-again.zone"]?.contains("already loaded from") == true, "\(reasons)")
+        #expect(throws: ZoneLoader.Failure.self) { try ZoneLoader.load(directory: dir) }
+        // The server starts, serves the good zone and the cluster, and leaves the others out.
+        try await withServer(zones: dir) { server async throws in
+            #expect(try await digShort(server.port, "www.good.test") == ["192.0.2.2"])
+            #expect(try await digShort(server.port, "web-0.web.default.svc.cluster.local") == ["10.244.1.10"])
+            #expect(digStatus(try await digAsync(server.port, ["www.nosoa.test"])) == "REFUSED")
+        }
+    }
 }
