@@ -112,7 +112,9 @@ extension Message {
         if !w.records(answers, budget: budget, written: &ancount) || !w.records(authority, budget: budget, written: &nscount) {
             tc = true
         } else {
-            _ = w.records(additional, budget: budget, written: &arcount)
+            // Additional data is extra: what does not fit is left out whole RRset by whole RRset,
+            // without TC (RFC 2181 §9), so no resolver caches part of an address set.
+            _ = w.records(additional, budget: budget, written: &arcount, wholeRRsets: true)
         }
         if let edns {
             w.u8(0); w.u16(RecordType.opt.rawValue); w.u16(edns.udpPayloadSize)

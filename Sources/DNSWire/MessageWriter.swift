@@ -168,13 +168,25 @@ struct MessageWriter: ~Copyable {
     }
 
     /// Writes the records of one section while the message stays within `budget` bytes, adding
-    /// each to `written`; false when one did not fit (it is taken out again, and the rest skipped).
-    mutating func records(_ section: [ResourceRecord], budget: Int, written: inout UInt16) -> Bool {
+    /// each to `written`; false when one did not fit (it is taken out again, and the rest skipped;
+    /// with `wholeRRsets`, so are the records of its RRset written before it).
+    mutating func records(_ section: [ResourceRecord], budget: Int, written: inout UInt16, wholeRRsets: Bool = false) -> Bool {
+        // Where the RRset being written began (its first record's index and offset).
+        var setStart = (index: 0, offset: count)
         for i in section.indices {
             let mark = count
+            if i > 0, section[i].type != section[i - 1].type || section[i].name != section[i - 1].name {
+                setStart = (i, mark)
+            }
             record(section[i])
             if count > budget {
-                truncate(to: mark)
+                if wholeRRsets, setStart.index < i {
+                    // No part of an RRset (RFC 2181 §5, §9): its records already written go too.
+                    truncate(to: setStart.offset)
+                    written -= UInt16(i - setStart.index)
+                } else {
+                    truncate(to: mark)
+                }
                 return false
             }
             written += 1

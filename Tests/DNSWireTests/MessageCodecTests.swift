@@ -117,6 +117,21 @@ import DNSModel
 
     // MARK: truncation
 
+    @Test("additional data that does not fit is left out whole RRset by whole RRset, without TC (RFC 2181 §9)")
+    func additionalNeverPartial() throws {
+        let mx = ResourceRecord(name: "big.test", ttl: 5, data: .mx(preference: 10, exchange: "many.big.test"))
+        let many = (0..<100).map { ResourceRecord(name: "many.big.test", ttl: 5, data: .a(IPv4Address(192, 0, 2, UInt8($0)))) }
+        let one = ResourceRecord(name: "one.big.test", ttl: 5, data: .a(IPv4Address(198, 51, 100, 1)))
+        for additional in [many, [one] + many] {
+            let m = Message(id: 9, isResponse: true, questions: [Question(name: "big.test", type: .mx)], answers: [mx], additional: additional)
+            let back = try Message(wire: m.wire(maxSize: 512))
+            #expect(!back.truncated)
+            #expect(back.answers == [mx])
+            // The 100-address set does not fit in 512 bytes: none of it, not the first 27.
+            #expect(back.additional == (additional.first == one ? [one] : []), "\(back.additional.count) additional records")
+        }
+    }
+
     private func bigResponse(answers: Int, additional: Int) -> Message {
         let owner: DomainName = "web.default.svc.cluster.local"
         let an = (0..<answers).map { ResourceRecord(name: owner, ttl: 5, data: .a(IPv4Address(10, 0, 0, UInt8($0)))) }
