@@ -54,10 +54,21 @@ public struct Authority: Sendable {
         return .outside
     }
 
+    /// The zone that answers `question`: the zone of its name, except that a DS question at the
+    /// apex of a static zone is answered by the zone above it when we serve that one too (the
+    /// parent side of the cut holds the DS set, RFC 4035 §3.1.4.1).
+    public func zone(answering question: Question, in snapshot: ClusterSnapshot, ownsAllReverse: Bool) -> Zone {
+        let zone = zone(for: question.name, in: snapshot, ownsAllReverse: ownsAllReverse)
+        guard question.type == .ds, case .static(let origin) = zone, question.name.lowercased() == origin,
+              question.name.labelCount > 1 else { return zone }
+        let parent = self.zone(for: question.name.dropping(labels: 1), in: snapshot, ownsAllReverse: ownsAllReverse)
+        return parent == .outside ? zone : parent
+    }
+
     /// Answers a parsed question from whichever zone its name belongs to, as a server without
     /// upstream does (every reverse name is ours; a name outside every zone gets REFUSED).
     public func answer(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
-        answer(question, zone: zone(for: question.name, in: snapshot, ownsAllReverse: true), in: snapshot)
+        answer(question, zone: zone(answering: question, in: snapshot, ownsAllReverse: true), in: snapshot)
     }
 
     /// Answers a parsed question from the zone it belongs to; `.outside` gives REFUSED. A CNAME whose

@@ -86,7 +86,7 @@ extension Authority {
             reply.rcode = tsig == query.additional.count - 1 ? .refused : .formErr
             return .reply(reply.wire(maxSize: limit))
         }
-        let zone = zone(for: question.name, in: snapshot, ownsAllReverse: !context.canForward)
+        let zone = zone(answering: question, in: snapshot, ownsAllReverse: !context.canForward)
         if question.type == .axfr || question.type == .ixfr {
             return transfer(question, zone: zone, reply: reply, context: context, snapshot: snapshot,
                             clientSOA: query.authority.first { $0.type == .soa })
