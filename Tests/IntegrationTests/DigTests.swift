@@ -174,4 +174,35 @@ struct DigTests {
             #expect(digStatus(try await digAsync(server.port, ["www.nosoa.test"])) == "REFUSED")
         }
     }
+
+    @Test("DS at the apex of a child zone we also serve is answered by the parent zone (RFC 4035 §3.1.4.1); other types by the child")
+    func dsFromTheParentSide() async throws {
+        let dir = try writeTemporaryFiles([
+            "parent.test.zone": """
+                $ORIGIN parent.test.
+                @      300 IN SOA ns1 hostmaster 1 7200 1800 86400 60
+                @      300 IN NS  ns1
+                ns1    300 IN A   192.0.2.1
+                child  300 IN NS  ns.child
+                child  300 IN DS  12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+                ns.child 300 IN A 192.0.2.53
+
+                """,
+            "child.parent.test.zone": """
+                $ORIGIN child.parent.test.
+                @      300 IN SOA ns hostmaster 1 7200 1800 86400 60
+                @      300 IN NS  ns
+                ns     300 IN A   192.0.2.53
+                www    300 IN A   192.0.2.80
+
+                """])
+        try await withServer(zones: dir) { server async throws in
+            let ds = try await digAsync(server.port, ["+norec", "child.parent.test", "DS"])
+            #expect(digStatus(ds) == "NOERROR" && digFlags(ds).contains("aa"))
+            #expect(digAnswers(ds).count == 1 && digAnswers(ds).first?.contains(" DS 12345 13 2 ") == true, "\(ds)")
+            let soa = try await digAsync(server.port, ["+norec", "child.parent.test", "SOA"])
+            #expect(digAnswers(soa).first?.hasPrefix("child.parent.test. SOA") == true, "\(soa)")
+            #expect(try await digShort(server.port, "www.child.parent.test") == ["192.0.2.80"])
+        }
+    }
 }
