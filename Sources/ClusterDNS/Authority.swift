@@ -59,7 +59,8 @@ public struct Authority: Sendable {
     /// parent side of the cut holds the DS set, RFC 4035 §3.1.4.1).
     public func zone(answering question: Question, in snapshot: ClusterSnapshot, ownsAllReverse: Bool) -> Zone {
         let zone = zone(for: question.name, in: snapshot, ownsAllReverse: ownsAllReverse)
-        guard question.type.rawValue == 43, case .static(let origin) = zone,   // DS question.name.lowercased() == origin,
+        // 43: DS.
+        guard question.type.rawValue == 43, case .static(let origin) = zone, question.name.lowercased() == origin,
               question.name.labelCount > 1 else { return zone }
         let parent = self.zone(for: question.name.dropping(labels: 1), in: snapshot, ownsAllReverse: ownsAllReverse)
         return parent == .outside ? zone : parent
