@@ -31,7 +31,7 @@ extension Configuration {
         // and with nothing left the server does not start (CoreDNS's `loop` plugin stops too).
         let own = addresses.filter { isOwnListener($0) }
         if !own.isEmpty {
-            let names = own.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
+            let names = own.map(\.text)
             guard own.count < addresses.count else {
                 throw UpstreamAddressError(upstream: names.joined(separator: ", "),
                                            reason: "is this server's own listen address, so every forwarded query would come back to it; give a real resolver with --upstream HOST:PORT")
@@ -40,7 +40,7 @@ extension Configuration {
             addresses.removeAll { isOwnListener($0) }
         }
         logger.info("forwarding names outside our zones", metadata: [
-            "upstreams": "\(addresses.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })",
+            "upstreams": "\(addresses.map(\.text))",
             "timeout": "\(forwardTimeout)", "deadline": "\(forwardDeadline)", "max_in_flight": "\(maxForwardsInFlight)",
             "cache_entries": "\(forwardCacheEntries)"])
         return Forwarder(configuration: ForwarderConfiguration(
@@ -64,4 +64,9 @@ extension Configuration {
             }
         }
     }
+}
+
+private extension SocketAddress {
+    /// `IP:port`, for logs and messages.
+    var text: String { "\(ipAddress ?? "?"):\(port ?? 0)" }
 }

@@ -133,7 +133,7 @@ public struct KubePod: Sendable, Hashable, Codable {
                 ips = list.map(\.ip)
                 // The API server's rules (`validatePodIPs`): at most one IP per family, the first
                 // equal to podIP when both are given.
-                if ips.count > 2 || (ips.count == 2 && KubeService.family(of: ips[0]) == KubeService.family(of: ips[1])) {
+                if ips.count > 2 || (ips.count == 2 && KubeService.IPFamily(of: ips[0]) == KubeService.IPFamily(of: ips[1])) {
                     throw status.invalid("podIPs", "may specify no more than one IP for each IP family")
                 }
                 if let one = try status.optional(String.self, "podIP"), !one.isEmpty, IPAddress(one) != ips[0] {

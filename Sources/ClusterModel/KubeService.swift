@@ -287,20 +287,15 @@ public struct KubeService: Sendable, Hashable, Codable {
             throw spec.invalid("clusterIPs", index: i, "\"None\" must be the first and only value")
         }
         let addresses = clusterIPs.map { IPAddress($0) }
-        if addresses.count == 2, let a = addresses[0], let b = addresses[1], Self.family(of: a) == Self.family(of: b) {
+        if addresses.count == 2, let a = addresses[0], let b = addresses[1], IPFamily(of: a) == IPFamily(of: b) {
             throw spec.invalid("clusterIPs", index: 1, "may specify no more than one IP for each IP family")
         }
         for (i, address) in addresses.enumerated() where i < ipFamilies.count {
             guard let address else { continue }
-            guard Self.family(of: address) == ipFamilies[i] else {
+            guard IPFamily(of: address) == ipFamilies[i] else {
                 throw spec.invalid("clusterIPs", index: i, "expected an \(ipFamilies[i].rawValue) value as indicated by ipFamilies[\(i)]")
             }
         }
-    }
-
-    static func family(of address: IPAddress) -> IPFamily {
-        if case .v6 = address { return .ipv6 }
-        return .ipv4
     }
 
     /// Encodes as a core/v1 Service object.

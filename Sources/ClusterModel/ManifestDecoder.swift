@@ -7,7 +7,7 @@ import Yams
 /// `JSONDecoder` (fast for large `kubectl get -o json` dumps); anything else as a YAML stream
 /// (documents separated by `---`) with Yams. Unknown fields are ignored, objects of other kinds
 /// are skipped and listed, empty documents are skipped. `decode` is all or nothing: the first
-/// bad document makes it throw, naming source, document and field; `problems` lists them all.
+/// bad document makes it throw, naming source, document and field; `decodeReportingAll` lists them all.
 public enum ManifestDecoder {
     /// Decodes manifest bytes (UTF-8).
     public static func decode(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits()) throws(ManifestError) -> ManifestContents {
@@ -21,11 +21,13 @@ public enum ManifestDecoder {
         return try result.get()
     }
 
-    /// Every problem of manifest bytes, not only the first (empty when `decode` succeeds): each
-    /// YAML document is decoded on its own, so a stream with three bad documents gives three
-    /// errors, in document order. A YAML syntax error ends the stream (the parser cannot go on
-    /// past it), and JSON input is one document. `decode` throws the first of these.
-    public static func problems(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits()) -> [ManifestError] {
+    /// Decodes manifest bytes reporting every problem, not only the first: each YAML document is
+    /// decoded on its own, so a stream with three bad documents gives three errors, in document
+    /// order. A YAML syntax error ends the stream (the parser cannot go on past it), and JSON input
+    /// is one document. As with `decode`, the contents come only when there is no problem (the
+    /// first problem is what `decode` throws).
+    public static func decodeReportingAll(_ data: Data, source: String, limits: ManifestLimits = ManifestLimits())
+        -> (contents: ManifestContents?, problems: [ManifestError]) {
         var found: [ManifestError] = []
         let result: Result<ManifestContents, ManifestError> = data.withUnsafeBytes { raw in
             Result { () throws(ManifestError) in
@@ -33,7 +35,7 @@ public enum ManifestDecoder {
             }
         }
         if case .failure(let error) = result { found.append(error) }
-        return found
+        return (found.isEmpty ? try? result.get() : nil, found)
     }
 
     /// Decodes manifest text.

@@ -53,25 +53,18 @@ struct Check: ParsableCommand {
             }
             // Every bad document of the file is reported; the file's objects are then left out, as
             // `serve` rejects the whole file.
-            let problemsHere = ManifestDecoder.problems(data, source: file)
+            let (decoded, problemsHere) = ManifestDecoder.decodeReportingAll(data, source: file)
             for problem in problemsHere { print("\(problem)") }
             problems += problemsHere.count
-            guard problemsHere.isEmpty else { continue }
-            do {
-                let contents = try ManifestDecoder.decode(data, source: file)
-                // An object in two files: the file read last wins, and removing that file removes
-                // the object (it was its last writer) although the other still has it.
-                for object in contents.objects {
-                    if let first = definedIn[object.key], first != file {
-                        duplicates.append("warning: \(object.kind.resource)/\(object.namespace)/\(object.key.name) is defined in \(first) and \(file): the file written last wins (at start, the later one in path order; afterwards, whichever changes last), and removing either brings back the other's version")
-                    }
-                    definedIn[object.key] = file
+            guard let contents = decoded else { continue }
+            // An object in two files: the file written last wins.
+            for object in contents.objects {
+                if let first = definedIn[object.key], first != file {
+                    duplicates.append("warning: \(object.kind.resource)/\(object.namespace)/\(object.key.name) is defined in \(first) and \(file): the file written last wins (at start, the later one in path order; afterwards, whichever changes last), and removing either brings back the other's version")
                 }
-                store.replace(source: file, with: contents.objects)
-            } catch {
-                print("\(error)")
-                problems += 1
+                definedIn[object.key] = file
             }
+            store.replace(source: file, with: contents.objects)
         }
         for warning in ClusterLint.warnings(in: store.snapshot, domain: DomainName(domain)!.lowercased()) {
             print("warning: \(warning)")

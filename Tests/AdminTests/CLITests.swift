@@ -69,33 +69,16 @@ struct CLITests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--manifests", dir.path, "--zones", dir.path]
-        let logFile = dir.appendingPathComponent("serve.log")
-        #expect(FileManager.default.createFile(atPath: logFile.path, contents: nil))
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try? log.close()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
-        /// Polls the log (bounded) for `text`.
-        func logged(_ text: String) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, process.isRunning {
-                if readSmallFile(logFile.path)?.contains(text) == true { return true }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return false
-        }
-        #expect(try await logged("dns listening"))
-        kill(process.processIdentifier, SIGHUP)
-        #expect(try await logged("SIGHUP ignored"), "\(readSmallFile(logFile.path) ?? "")")
-        #expect(process.isRunning)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--manifests", dir.path, "--zones", dir.path],
+                                      logFile: dir.appendingPathComponent("serve.log").path)
+        defer { serve.stop() }
+        #expect(try await serve.waitForLog("dns listening"))
+        kill(serve.process.processIdentifier, SIGHUP)
+        #expect(try await serve.waitForLog("SIGHUP ignored"), "\(serve.log)")
+        #expect(serve.process.isRunning)
+        kill(serve.process.processIdentifier, SIGTERM)
+        serve.process.waitUntilExit()
+        #expect(serve.process.terminationStatus == 0)
     }
 
     @Test("clusterdns serve raises its open-files limit to the hard limit")
@@ -104,39 +87,22 @@ struct CLITests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nofile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // A soft limit of 256 below whatever the hard limit is, as a shell's `ulimit -Sn` leaves it.
-        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" serve --listen 127.0.0.1:0 --admin off --manifests \"$1\" --zones \"$1\"",
-                             binary, dir.path]
-        let logFile = dir.appendingPathComponent("serve.log")
-        #expect(FileManager.default.createFile(atPath: logFile.path, contents: nil))
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try? log.close()
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        let serve = try LoggedProcess("/bin/sh", ["-c", "ulimit -Sn 256 && exec \"$0\" serve --listen 127.0.0.1:0 --admin off --manifests \"$1\" --zones \"$1\"",
+                                                  binary, dir.path], logFile: dir.appendingPathComponent("serve.log").path)
+        defer { serve.stop() }
+        // Read the limits once the server has logged setting them (before that, the shell may
+        // not have lowered them yet).
+        #expect(try await serve.waitForLog("open files limit"), "\(serve.log)")
+        #expect(serve.log.contains("before=256"), "\(serve.log)")
         /// (soft, hard) from /proc/PID/limits.
         func limits() -> (String, String)? {
-            guard let text = readSmallFile("/proc/\(process.processIdentifier)/limits"),
+            guard let text = readSmallFile("/proc/\(serve.process.processIdentifier)/limits"),
                   let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             return fields.count >= 5 ? (String(fields[3]), String(fields[4])) : nil
         }
-        let deadline = ContinuousClock.now + .seconds(20)
-        var seen: (String, String)?
-        // Read the limits once the server has logged setting them (before that, the shell may
-        // not have lowered them yet).
-        while ContinuousClock.now < deadline, process.isRunning {
-            if let text = readSmallFile(logFile.path), text.contains("open files limit") {
-                #expect(text.contains("before=256"), "\(text)")
-                seen = limits()
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let (soft, hard) = try #require(seen)
+        let (soft, hard) = try #require(limits())
         #expect(soft == hard, "soft \(soft), hard \(hard)")
     }
 

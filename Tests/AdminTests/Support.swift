@@ -186,3 +186,42 @@ func clusterdnsBinary() -> String? {
     return nil
 }
 
+
+/// A process started with its standard output and error in a log file, which tests poll for
+/// lines; killed (SIGKILL) by `stop()` if still running.
+final class LoggedProcess {
+    let process = Process()
+    let logFile: String
+
+    init(_ executable: String, _ arguments: [String], logFile: String) throws {
+        self.logFile = logFile
+        guard FileManager.default.createFile(atPath: logFile, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try? log.close()
+    }
+
+    /// What the process has written so far.
+    var log: String { readSmallFile(logFile) ?? "" }
+
+    /// Waits, polling the log every 50 ms for at most `seconds` (a bounded wait for a condition,
+    /// not a fixed sleep), until it contains `text`; false when it never did or the process ended.
+    func waitForLog(_ text: String, seconds: Double = 20) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline, process.isRunning {
+            if log.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return log.contains(text)
+    }
+
+    /// Kills the process if it still runs, and waits for it.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}

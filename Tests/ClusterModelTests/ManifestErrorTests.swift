@@ -72,15 +72,17 @@ import Testing
          "f.yaml:0:status.podIPs: may specify no more than one IP for each IP family (line 3, column 18)"),
     ]
 
-    @Test("problems lists every bad document of a YAML stream (the first is what decode throws); a syntax error ends the stream")
+    @Test("decodeReportingAll lists every bad document of a YAML stream (the first is what decode throws); a syntax error ends the stream")
     func everyProblem() throws {
         let text = "kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.300}\n---\nkind: Service\nmetadata: {name: ok}\n"
             + "---\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: nope}\n---\nkind: Service\nmetadata: {name: [\n"
-        let problems = ManifestDecoder.problems(Data(text.utf8), source: "f.yaml")
+        let (contents, problems) = ManifestDecoder.decodeReportingAll(Data(text.utf8), source: "f.yaml")
+        #expect(contents == nil, "all or nothing, as decode")
         #expect(problems.map { "\($0.document):\($0.field)" } == ["0:spec.clusterIP", "2:status.podIP", "3:"])
         #expect(problems.first?.description == decodeError(text, source: "f.yaml")?.description)
-        #expect(ManifestDecoder.problems(Data("kind: Service\nmetadata: {name: ok}\n".utf8), source: "f.yaml").isEmpty)
-        #expect(ManifestDecoder.problems(Data("{\"kind\": \"Service\"}".utf8), source: "f.json").count == 1)
+        let good = ManifestDecoder.decodeReportingAll(Data("kind: Service\nmetadata: {name: ok}\n".utf8), source: "f.yaml")
+        #expect(good.problems.isEmpty && good.contents?.objects.map(\.key.name) == ["ok"])
+        #expect(ManifestDecoder.decodeReportingAll(Data("{\"kind\": \"Service\"}".utf8), source: "f.json").problems.count == 1)
     }
 
     @Test(arguments: errorCases) func errors(input: String, expected: String) {
