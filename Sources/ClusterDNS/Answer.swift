@@ -59,10 +59,12 @@ extension Answer {
         while out.rcode == .noError, out.authority.isEmpty, let last = out.answer.last, case .cname(let target) = last.data {
             if out.answer.contains(where: { $0.name == target }) { return (out, .loop) }   // names compare case-blind
             guard let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain else { return (out, .outside) }
-            if next.answer.first?.type == .cname, out.answer.count(where: { $0.type == .cname }) >= Self.maxCNAMEChain {
+            // `next` may start with a DNAME (RFC 6672) before its CNAME.
+            if next.answer.last?.type == .cname, out.answer.count(where: { $0.type == .cname }) >= Self.maxCNAMEChain {
                 return (out, .cut)
             }
-            out.answer += next.answer
+            // A record met again (the same DNAME on every step of a chain) is sent once (RFC 2181 §5).
+            out.answer += next.answer.filter { !out.answer.contains($0) }
             out.additional += next.additional
             out.rcode = next.rcode
             out.authority = next.authority

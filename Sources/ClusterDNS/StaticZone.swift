@@ -3,8 +3,10 @@ import DNSModel
 /// A zone served from fixed records (an RFC 1035 master file in `zones/`), answered
 /// authoritatively per RFC 1034 §4.3.2: exact match, CNAME, NODATA for existing names and empty
 /// non-terminals, NXDOMAIN otherwise; negative answers carry the SOA (RFC 2308 §3). A name at or
-/// below a delegation (NS records below the apex) gets a referral (step 3b). Wildcard owners
-/// (`*`) are not expanded: they are literal names (`warnings` says so).
+/// below a delegation (NS records below the apex) gets a referral (step 3b). A name that does not
+/// exist is answered from the wildcard `*.<closest encloser>` when the zone has one (RFC 4592
+/// §3.3.1), with the asked name as owner, and a name below a DNAME is redirected by a synthesized
+/// CNAME (RFC 6672 §3.2), as Knot and NSD do.
 public struct StaticZone: Sendable {
     /// The zone apex.
     public let origin: DomainName
@@ -17,8 +19,10 @@ public struct StaticZone: Sendable {
     private let emptyNonTerminals: Set<DomainName>
     /// Zone cuts: names below the apex that own NS records (RFC 1034 §4.2.1).
     private let cuts: Set<DomainName>
+    /// Owners of DNAME records (RFC 6672), lower-cased.
+    private let dnameOwners: Set<DomainName>
     /// What the zone's records hold that is served other than a reader might expect: records
-    /// outside the origin (dropped), wildcard owners (literal names), DNAMEs (not applied).
+    /// outside the origin (dropped), names below a DNAME (hidden by it).
     public let warnings: [String]
 
     /// Builds a zone from records; those outside `origin` are dropped and named in `warnings`.
@@ -42,14 +46,14 @@ public struct StaticZone: Sendable {
         self.soa = kept.first { $0.type == .soa && $0.name == origin }
         let apex = origin.lowercased()
         cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() })
-        let wildcards = Set(kept.filter { $0.name.labelBytes.first == [UInt8(ascii: "*")] }.map { $0.name.lowercased() })
         let outside = records.filter { !$0.name.isSubdomain(of: origin) }
-        let dnames = kept.filter { $0.type.rawValue == 39 }.map(\.name)
+        let owners = Set(kept.filter { $0.type == Self.dname }.map { $0.name.lowercased() })
+        dnameOwners = owners
+        let hidden = owners.isEmpty ? [] : byName.keys.filter { name in owners.contains { name != $0 && name.isSubdomain(of: $0) } }
         warnings = outside.map { "\($0.name) \($0.type) is outside the zone \(origin): not served" }
-            + wildcards.sorted { $0.description < $1.description }.map {
-                "\($0) is a wildcard owner: wildcards are not expanded, it answers only for its own name"
+            + hidden.sorted { $0.description < $1.description }.map {
+                "\($0) lies below a DNAME: it is not served (RFC 6672 §2.3: a DNAME owner has no descendants)"
             }
-            + dnames.map { "\($0) has a DNAME: it is served as a record, but names below it are not redirected (no DNAME substitution)" }
     }
 
     /// The zone cut nearest the apex at or above `name`, when `name` lies in delegated space.
@@ -91,8 +95,8 @@ public struct StaticZone: Sendable {
     /// Looks a name up; the owner of every returned record is spelled as asked.
     func lookup(_ name: DomainName, type: RecordType) -> Lookup {
         let key = name.lowercased()
-        guard let here = byName[key] else {
-            return emptyNonTerminals.contains(key) ? .records([]) : .nxdomain
+        guard let here = byName[key] ?? wildcard(matching: key) else {
+            return emptyNonTerminals.contains(key) || wildcardIsEmpty(matching: key) ? .records([]) : .nxdomain
         }
         if type == .any {
             // RFC 8482 §4.2: answer ANY with one RRset.
@@ -118,6 +122,57 @@ public struct StaticZone: Sendable {
         return .records(exact.map { $0.renamed(name) }, additional: additional)
     }
 
+    /// The source of synthesis for a name that does not exist (RFC 4592 §3.3.1): `*.` plus its
+    /// closest encloser (the longest ancestor that owns records or is an empty non-terminal),
+    /// when that wildcard owns records; nil for a name that exists, or has no such wildcard.
+    func wildcardSource(for key: DomainName) -> DomainName? {
+        guard byName[key] == nil, !emptyNonTerminals.contains(key), key != origin, key.isSubdomain(of: origin) else { return nil }
+        var encloser = key.dropping(labels: 1)
+        while encloser != origin, byName[encloser] == nil, !emptyNonTerminals.contains(encloser) {
+            encloser = encloser.dropping(labels: 1)
+        }
+        return encloser.prepending("*")
+    }
+
+    /// The wildcard's records for a name that does not exist (RFC 4592 §3.3.1).
+    private func wildcard(matching key: DomainName) -> [ResourceRecord]? {
+        wildcardSource(for: key).flatMap { byName[$0] }
+    }
+
+    /// True when the wildcard for a name that does not exist is itself an empty non-terminal
+    /// (`*.x` with names only below it): the name exists, with no data (RFC 4592 §3.3.1, §4.1).
+    private func wildcardIsEmpty(matching key: DomainName) -> Bool {
+        wildcardSource(for: key).map { emptyNonTerminals.contains($0) } ?? false
+    }
+
+    /// DNAME (39): RecordType has no case for it; its RDATA is the target name, uncompressed.
+    static let dname = RecordType(rawValue: 39)
+    /// YXDOMAIN (6): the name a DNAME leads to would be too long (RFC 6672 §2.2).
+    static let yxDomain = ResponseCode(rawValue: 6)
+
+    /// For a name below a DNAME owner (the one nearest the apex), the DNAME and a CNAME from the
+    /// name to the name with the owner's suffix replaced by the target, with the DNAME's TTL;
+    /// YXDOMAIN with the DNAME when that name would be too long (RFC 6672 §3.2, §2.2). Nil for a
+    /// name not below a DNAME. Spelled as Knot spells them: the DNAME's owner as asked, the
+    /// synthesized target in lower case.
+    func substitutingDNAME(_ name: DomainName) -> Answer? {
+        var owner: DomainName?
+        var n = name.lowercased().dropping(labels: 1)
+        while n.isSubdomain(of: origin) {
+            if dnameOwners.contains(n) { owner = n }
+            if n == origin { break }
+            n = n.dropping(labels: 1)
+        }
+        guard let owner, let rr = byName[owner]?.first(where: { $0.type == Self.dname }),
+              case .unknown(_, let data) = rr.data, let target = DomainName(wire: data),
+              let cut = name.wireOffset(ofLabel: name.labelCount - owner.labelCount) else { return nil }
+        let dname = rr.renamed(name.dropping(labels: name.labelCount - owner.labelCount))
+        guard let synthesized = DomainName(wire: Array(name.lowercased().wire[..<cut]) + target.wire) else {
+            return Answer(rcode: Self.yxDomain, answer: [dname])
+        }
+        return Answer(answer: [dname, ResourceRecord(name: name, ttl: rr.ttl, data: .cname(synthesized))])
+    }
+
     /// Answers one question whose name lies in this zone, following CNAMEs to names of this
     /// zone (RFC 1034 §4.3.2 step 3a; `Answer.followingCNAMEs`).
     public func answer(_ question: Question) -> Answer {
@@ -135,6 +190,7 @@ public struct StaticZone: Sendable {
         if let cut = delegation(of: question.name), !(question.type.rawValue == 43 && question.name.lowercased() == cut) {
             return referral(to: cut)
         }
+        if !dnameOwners.isEmpty, let redirected = substitutingDNAME(question.name) { return redirected }
         let negativeSOA = soa.map { soa -> ResourceRecord in
             var rr = soa
             if case .soa(let d) = soa.data { rr.ttl = min(soa.ttl, d.minimum) }   // RFC 2308 §5

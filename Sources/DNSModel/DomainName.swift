@@ -22,6 +22,24 @@ public struct DomainName: Sendable, Hashable, CustomStringConvertible, Comparabl
     /// Wraps bytes already known to be a valid uncompressed name.
     @usableFromInline package init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
 
+    /// A name from uncompressed wire bytes (RFC 1035 §3.1): nil unless they are labels of 1 to 63
+    /// octets ending with the root label, 255 octets at most, and nothing after it.
+    public init?(wire: [UInt8]) {
+        guard wire.count <= Self.maxWireLength else { return nil }
+        var i = 0
+        while i < wire.count {
+            let n = Int(wire[i])
+            if n == 0 {
+                guard i == wire.count - 1 else { return nil }
+                self.wire = wire
+                return
+            }
+            guard n <= Self.maxLabelLength else { return nil }
+            i += 1 + n
+        }
+        return nil
+    }
+
     /// Builds a name from labels (without dots), nil when a label or the whole name is too long.
     public init?<C: Collection>(labels: C) where C.Element: StringProtocol {
         guard let name = DomainName.root.prepending(labels: labels) else { return nil }

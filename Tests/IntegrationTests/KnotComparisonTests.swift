@@ -19,7 +19,9 @@ struct KnotComparisonTests {
 
     @Test("every name and type of the demo zone, through knotd")
     func compareWithKnot() async throws {
-        try await compare(peer: "knotd", binary: "/usr/sbin/knotd", package: "knot", start: startKnot)
+        try await compare(peer: "knotd", binary: "/usr/sbin/knotd", package: "knot") { dir, port, attempt in
+            try await startKnot(in: dir, port: port, attempt: attempt)
+        }
     }
 
     @Test("every name and type of the demo zone, through nsd")
@@ -88,7 +90,8 @@ struct KnotComparisonTests {
 
     /// Runs `binary` with `arguments`, its output in `log`, and waits, bounded, until it answers
     /// on `port`; returns the process and whether it answered.
-    func run(_ binary: String, _ arguments: [String], log logFile: URL, port: Int) async throws -> (Process, Bool) {
+    func run(_ binary: String, _ arguments: [String], log logFile: URL, port: Int,
+             probe: String = "dns-version.cluster.local") async throws -> (Process, Bool) {
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         let process = Process()
@@ -100,7 +103,7 @@ struct KnotComparisonTests {
         try? log.close()
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline, process.isRunning {
-            if try await !digShort(port, "dns-version.cluster.local", "TXT").isEmpty { return (process, true) }
+            if try await !digShort(port, probe, "TXT").isEmpty { return (process, true) }
             try await Task.sleep(for: .milliseconds(100))
         }
         return (process, false)
@@ -136,9 +139,11 @@ struct KnotComparisonTests {
         return try await run("/usr/sbin/nsd", ["-d", "-c", confFile.path], log: dir.appendingPathComponent("nsd-\(attempt).out"), port: port)
     }
 
-    /// Starts knotd serving `dir`'s cluster.local zone on `port` (log in `knotd-<attempt>.log`) and
-    /// waits, bounded, until it answers; returns the process and whether it answered.
-    func startKnot(in dir: URL, port: Int, attempt: Int) async throws -> (Process, Bool) {
+    /// Starts knotd serving `dir`'s `<zone>.zone` on `port` (log in `knotd-<attempt>.log`) and
+    /// waits, bounded, until it answers a TXT question for `probe`; returns the process and
+    /// whether it answered.
+    func startKnot(in dir: URL, port: Int, attempt: Int, zone: String = "cluster.local",
+                   probe: String = "dns-version.cluster.local") async throws -> (Process, Bool) {
         let conf = """
         server:
             rundir: "\(dir.path)"
@@ -153,11 +158,12 @@ struct KnotComparisonTests {
             zonefile-sync: -1
             journal-content: none
         zone:
-          - domain: cluster.local
-            file: cluster.local.zone
+          - domain: \(zone)
+            file: \(zone).zone
         """
         let confFile = dir.appendingPathComponent("knot-\(attempt).conf")
         try conf.write(to: confFile, atomically: true, encoding: .utf8)
-        return try await run("/usr/sbin/knotd", ["-c", confFile.path], log: dir.appendingPathComponent("knotd-\(attempt).log"), port: port)
+        return try await run("/usr/sbin/knotd", ["-c", confFile.path], log: dir.appendingPathComponent("knotd-\(attempt).log"),
+                             port: port, probe: probe)
     }
 }
