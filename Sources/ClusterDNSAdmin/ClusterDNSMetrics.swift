@@ -43,6 +43,8 @@ public final class ClusterDNSMetrics: Sendable {
     /// `clusterdns_manifest_files_rejected`: watched manifest files whose last version was
     /// rejected (their last good content is still served), set after every scan.
     let manifestFilesRejected: Gauge
+    /// `clusterdns_zone_files_rejected`: zone files that did not load at the last (re)load.
+    let zoneFilesRejected: Gauge
 
     /// Builds the metrics in `registry` (a fresh one by default).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -81,6 +83,9 @@ public final class ClusterDNSMetrics: Sendable {
         manifestFilesRejected = registry.makeGauge(descriptor: Self.name(
             "clusterdns_manifest_files_rejected",
             help: "Watched manifest files whose current version was rejected (unreadable, invalid or emptied); their last good content is served."))
+        zoneFilesRejected = registry.makeGauge(descriptor: Self.name(
+            "clusterdns_zone_files_rejected",
+            help: "Zone files that did not load at the last load or reload; a zone loaded before from such a file is served as it was."))
         hotCounters = requests + responses + [truncated, dropped, cacheHits, cacheMisses]
         hot = StripedCounters(count: hotCounters.count + Self.durationBuckets.count + 2)
         synced = Locked(Array(repeating: 0, count: hotCounters.count))
@@ -190,6 +195,11 @@ public final class ClusterDNSMetrics: Sendable {
     /// Sets how many watched manifest files are rejected now (`clusterdns_manifest_files_rejected`).
     public func setManifestFilesRejected(_ count: Int) {
         manifestFilesRejected.set(Double(count))
+    }
+
+    /// Sets how many zone files did not load at the last load or reload (`clusterdns_zone_files_rejected`).
+    public func setZoneFilesRejected(_ count: Int) {
+        zoneFilesRejected.set(Double(count))
     }
 
     /// Refreshes the store gauges from `snapshot`.

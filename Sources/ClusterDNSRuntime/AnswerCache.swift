@@ -1,6 +1,7 @@
 import ClusterDNS
 import Dispatch
 import ClusterModel
+import Synchronization
 import DNSModel
 import NIOCore
 #if canImport(Glibc)
@@ -98,6 +99,8 @@ final class AnswerCache: Sendable {
     private let maxBytesPerShard: Int
     /// The store's change marks, which scoped replies are checked against.
     let marks: ChangeMarks
+    /// Advanced by `removeAll`: a reply computed before it (from zones since replaced) is not stored.
+    private let epochCounter = Atomic<UInt64>(0)
 
     /// A cache of at most `capacity` replies and about `byteCapacity` bytes of keys and replies,
     /// for answers from the store whose `changeMarks` are `marks`.
@@ -155,9 +158,27 @@ final class AnswerCache: Sendable {
         }
     }
 
-    /// Stores a reply computed from `snapshot`, valid for `scope` (copied into buffers of its own).
+    /// The current epoch: read it before computing a reply, and pass it to `store`.
+    var epoch: UInt64 { epochCounter.load(ordering: .acquiring) }
+
+    /// Empties the cache for good: replies computed before the call (from the epoch it ends) are
+    /// not stored afterwards either. Called when the zones are reloaded, as a reply cached with
+    /// `.zone` or a Service scope would otherwise outlive the zone data it was made from.
+    func removeAll() {
+        epochCounter.add(1, ordering: .sequentiallyConsistent)
+        for shard in shards {
+            shard.withLock { s in
+                s.entries.removeAll()
+                s.bytes = 0
+            }
+        }
+    }
+
+    /// Stores a reply computed from `snapshot` in `epoch` (read before computing it), valid for
+    /// `scope` (copied into buffers of its own); a reply from an epoch `removeAll` has ended is
+    /// dropped (nil: the current epoch).
     func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
-               snapshot: ClusterSnapshot, scope: ReplyScope) {
+               snapshot: ClusterSnapshot, scope: ReplyScope, epoch: UInt64? = nil) {
         guard Self.cacheable(length: query.count), reply.count <= Int(UInt16.max) else { return }
         // A negative reply (no answer records) spans generations only when its SOA serial can be
         // found and advanced.
@@ -186,6 +207,9 @@ final class AnswerCache: Sendable {
         let size = stored.size
         let shard = shards[Int(UInt(bitPattern: hash) % UInt(shards.count))]
         shard.withLock { s in
+            // Checked under the shard's lock, which `removeAll` takes after advancing the epoch:
+            // either this entry is stored before the shard is emptied, or the new epoch is seen.
+            if let epoch, epochCounter.load(ordering: .acquiring) != epoch { return }
             if let old = s.entries[hash], old.header.generation > generation { return }  // a late writer
             if generation >= s.sweptGeneration + Self.sweepEvery {
                 let now = DispatchTime.now().uptimeNanoseconds

@@ -33,7 +33,13 @@ public final class ClusterDNSServer: Sendable {
     /// The Kubernetes API watcher, when `config.kubernetes` is set.
     public let kubernetes: KubernetesRun?
     /// The zones answered from: the cluster zone (with its SOA serial base) and the static zones.
-    public let authority: Authority
+    public var authority: Authority { responder.authority }
+    /// Answers DNS queries from the store and the zones.
+    let responder: ClusterResponder
+    /// Loads the zone files again when they change, when `--zones` is set.
+    let zoneReloader: ZoneReloader?
+    /// Polls the zone files.
+    let zoneWatch: Task<Void, Never>?
     let dns: DNSServer
     let group: MultiThreadedEventLoopGroup
     let watcher: ManifestWatch?
@@ -43,12 +49,14 @@ public final class ClusterDNSServer: Sendable {
     /// The benchmark churn, when `syntheticChurnRate` > 0.
     let churn: SyntheticChurn?
 
-    private init(store: ClusterStore, readiness: Readiness, authority: Authority, dns: DNSServer, group: MultiThreadedEventLoopGroup,
+    private init(store: ClusterStore, readiness: Readiness, responder: ClusterResponder, zones: ZoneReloader?,
+                 zoneWatch: Task<Void, Never>?, dns: DNSServer, group: MultiThreadedEventLoopGroup,
                  manifests: ManifestSource?, watcher: ManifestWatch?, logger: Logger,
                  forwarder: Forwarder? = nil, admin: AdminServer? = nil, metrics: ClusterDNSMetrics = ClusterDNSMetrics(),
                  kubernetes: KubernetesRun? = nil, churn: SyntheticChurn? = nil) {
         self.admin = admin; self.metrics = metrics; self.churn = churn
-        self.kubernetes = kubernetes; self.authority = authority
+        self.kubernetes = kubernetes; self.responder = responder
+        self.zoneReloader = zones; self.zoneWatch = zoneWatch
         self.forwarder = forwarder
         self.store = store; self.readiness = readiness; self.dns = dns; self.group = group
         self.dnsAddresses = dns.boundAddresses; self.manifests = manifests; self.watcher = watcher
@@ -69,27 +77,27 @@ public final class ClusterDNSServer: Sendable {
         let kubernetes = try KubernetesRun.start(config.kubernetes, store: store, readiness: readiness,
                                                  metrics: metrics, logger: logger)
         defer { if !adminHandedOver, let kubernetes { Task { await kubernetes.stop() } } }
-        var zones: [StaticZone] = []
-        if let dir = config.zonesDirectory {
-            // A zone file that does not load is left out (its names are then not ours), and the
-            // other zones and the cluster are served: one broken file does not stop the server.
-            let loaded = ZoneLoader.loadEach(directory: dir)
-            zones = loaded.zones
-            for failure in loaded.failures {
-                logger.error("zone file rejected; its zone is not served", metadata: ["file": "\(failure.file)", "error": "\(failure.reason)"])
-            }
-            logger.info("zones loaded", metadata: ["directory": "\(dir)", "zones": "\(zones.map { $0.origin.description })"])
-            for zone in zones {
-                for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+        // The serial starts from the time we started, so it does not fall back after a restart.
+        let serialBase = ClusterZone.serialBaseNow
+        let build: @Sendable ([StaticZone]) -> Authority = { zones in
+            let overlay = zones.first { $0.origin == config.domain }
+            let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
+                                      serialBase: serialBase)
+            return Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
+        }
+        // Zones reloaded later go to the responder (made below) and to the admin server.
+        let answering = Locked<ClusterResponder?>(nil)
+        let reloader = config.zonesDirectory.map { dir in
+            ZoneReloader(directory: dir, metrics: metrics, logger: logger, build: build) { authority in
+                admin?.api.setAuthority(authority)
+                answering.withLock { $0 }?.replace(authority: authority)
             }
         }
-        readiness.loaded("zones")
-        let overlay = zones.first { $0.origin == config.domain }
-        // The serial starts from the time we started, so it does not fall back after a restart.
-        let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
-                                  serialBase: ClusterZone.serialBaseNow)
-        let authority = Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
+        // A zone file that does not load is left out (its names are then not ours), and the other
+        // zones and the cluster are served: one broken file does not stop the server.
+        let authority = reloader?.load(reason: "start") ?? build([])
         admin?.api.setAuthority(authority) // for /v1/explain and the status page
+        readiness.loaded("zones")
 
         var source: ManifestSource?
         if !config.manifests.isEmpty {
@@ -116,6 +124,7 @@ public final class ClusterDNSServer: Sendable {
         let responder = ClusterResponder(store: store, authority: authority,
                                          transferAllow: config.transferAllow, readiness: readiness,
                                          forwarder: forwarder, metrics: metrics)
+        answering.withLock { $0 = responder }
         let capped = metrics.registry.makeCounter(descriptor: ClusterDNSMetrics.name(
             "clusterdns_dns_error_replies_rate_limited_total",
             help: "UDP error replies (FORMERR, NOTIMP, REFUSED) not sent because the client network exceeded its cap."))
@@ -135,12 +144,21 @@ public final class ClusterDNSServer: Sendable {
             logger.info("dns listening", metadata: ["udp": "\(host):\(port)", "tcp": "\(host):\(port)"])
         }
         let watcher = source.map { $0.startWatching(every: config.pollInterval) }
+        let zoneWatch = reloader?.watch(every: config.zonePollInterval)
         let churn = config.syntheticChurnRate > 0 ? SyntheticChurn(store: store, rate: config.syntheticChurnRate, interval: config.syntheticChurnBatch) : nil
         if churn != nil { logger.warning("synthetic churn on: \(config.syntheticChurnRate) pod readiness flips/s (benchmark load)") }
         adminHandedOver = true
-        return ClusterDNSServer(store: store, readiness: readiness, authority: authority, dns: dns, group: group,
+        return ClusterDNSServer(store: store, readiness: readiness, responder: responder, zones: reloader,
+                                zoneWatch: zoneWatch, dns: dns, group: group,
                                 manifests: source, watcher: watcher, logger: logger, forwarder: forwarder,
                                 admin: admin, metrics: metrics, kubernetes: kubernetes, churn: churn)
+    }
+
+    /// Loads the zone files again (SIGHUP; the manifests need no signal, they are watched): the
+    /// zones are replaced as a whole, a file that no longer loads keeping its last good zone
+    /// (`ZoneReloader`).
+    public func reloadZones() {
+        zoneReloader?.load(reason: "reload requested")
     }
 
     /// The admin server's bound port, unless the admin server is off.
@@ -159,6 +177,7 @@ public final class ClusterDNSServer: Sendable {
         }
         await admin?.stop()
         watcher?.stop()
+        zoneWatch?.cancel()
         await kubernetes?.stop()
         await dns.stop()
         try? await group.shutdownGracefully()
@@ -170,12 +189,16 @@ public final class ClusterDNSServer: Sendable {
 public struct ClusterDNSService: Service {
     let configuration: Configuration
     let logger: Logger
+    /// The server while it runs (SIGHUP reloads its zones).
+    let running = Locked<ClusterDNSServer?>(nil)
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration; self.logger = logger
     }
 
     public func run() async throws {
         let server = try await ClusterDNSServer.start(configuration, logger: logger)
+        running.withLock { $0 = server }
+        defer { running.withLock { $0 = nil } }
         try? await gracefulShutdown()
         logger.info("shutting down")
         await server.stop()
@@ -194,16 +217,20 @@ public struct ClusterDNSService: Service {
             "tcp_connections": "\(configuration.maxTCPConnections)",
             "admin_connections": "\(configuration.admin.map { "\($0.maxConnections)" } ?? "off")"])
         Memory.releasesCodePages.store(true, ordering: .relaxed)
-        let group = ServiceGroup(
-            services: [ClusterDNSService(configuration: configuration, logger: logger)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // SIGHUP, which daemons take as "reload", would otherwise end the process: it is caught
-        // and said to do nothing (zone files are read at start; manifests are watched anyway).
-        // Trapped before anything starts, so a SIGHUP sent once the server is up never ends it.
+        let service = ClusterDNSService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // SIGHUP reloads the zone files, as it does for Knot and NSD (flags are read at start;
+        // manifests are watched anyway). Trapped before anything starts, so a SIGHUP sent while
+        // the server loads does not end it (it is then logged: the zones are being loaded).
         let sighup = await UnixSignalsSequence(trapping: .sighup)
         let hangups = Task {
             for await _ in sighup {
-                logger.warning("SIGHUP ignored: zone files and flags are read at start only (manifest files are watched); restart to load changed zone files")
+                if let server = service.running.withLock({ $0 }) {
+                    logger.info("SIGHUP: reloading the zone files")
+                    server.reloadZones()
+                } else {
+                    logger.warning("SIGHUP ignored: the server is starting (its zone files are being loaded)")
+                }
             }
         }
         defer { hangups.cancel() }

@@ -10,7 +10,9 @@ import ClusterDNSAdmin
 /// through the responder chain pass one reference instead of copying its fields.
 public final class ClusterResponder: DNSResponder {
     let store: ClusterStore
-    let authority: Authority
+    /// The zones answered from, replaced as a whole when the zone files are reloaded; boxed, so
+    /// reading it is one retain.
+    private let zones: Locked<AuthorityBox>
     let transferAllow: [CIDR]
     let readiness: Readiness
     /// Takes names outside our zones when upstreams are configured; nil: REFUSED.
@@ -22,10 +24,20 @@ public final class ClusterResponder: DNSResponder {
 
     public init(store: ClusterStore, authority: Authority, transferAllow: [CIDR], readiness: Readiness,
                 forwarder: Forwarder? = nil, metrics: ClusterDNSMetrics? = nil) {
-        self.store = store; self.authority = authority
+        self.store = store; zones = Locked(AuthorityBox(authority))
         self.transferAllow = transferAllow; self.readiness = readiness
         self.forwarder = forwarder; self.metrics = metrics
         cache = AnswerCache(marks: store.changeMarks)
+    }
+
+    /// The zones answered from.
+    public var authority: Authority { zones.withLock { $0 }.authority }
+
+    /// Answers from `authority` from now on. The answer cache is emptied, and a reply still being
+    /// computed from the previous zones is not cached (`AnswerCache.removeAll`).
+    public func replace(authority: Authority) {
+        zones.withLock { $0 = AuthorityBox(authority) }
+        cache.removeAll()
     }
 
     public func respond(to request: DNSRequest) -> DNSReply {
@@ -46,6 +58,9 @@ public final class ClusterResponder: DNSResponder {
         }
         let context = QueryContext(isTCP: isTCP, transferAllowed: transferAllowed,
                                    canForward: forwarder != nil, synced: synced)
+        // The epoch first, then the zones: a reply from zones replaced meanwhile is not cached.
+        let epoch = cache.epoch
+        let authority = self.authority
         var scope = ReplyScope.snapshot
         switch authority.process(request.bytes, context: context, snapshot: snapshot, scope: &scope) {
         case .drop: return .drop
@@ -57,7 +72,7 @@ public final class ClusterResponder: DNSResponder {
             if cacheable {
                 metrics?.countAnswerCache(hit: false)
                 cache.store(bytes, query: request.bytes, tcp: isTCP, transferAllowed: transferAllowed,
-                            snapshot: snapshot, scope: scope)
+                            snapshot: snapshot, scope: scope, epoch: epoch)
             }
             return .message(bytes)
         case .transfer(let messages): return .stream(messages)
@@ -83,4 +98,10 @@ public final class ClusterResponder: DNSResponder {
         default: return nil
         }
     }
+}
+
+/// An `Authority` behind one reference.
+final class AuthorityBox: Sendable {
+    let authority: Authority
+    init(_ authority: Authority) { self.authority = authority }
 }

@@ -24,6 +24,8 @@ public struct Configuration: Sendable {
     public var transferAllow: [CIDR] = CIDR.loopback
     /// How often watched manifest paths are checked for changes.
     public var pollInterval: Duration = .milliseconds(200)
+    /// How often the zone files are checked for changes (each change reloads them all).
+    public var zonePollInterval: Duration = .seconds(1)
     /// Event-loop threads for DNS (default: one per core).
     public var threads: Int = 0
     /// Upstream resolvers for names outside our zones (`--upstream`); none: REFUSED.

@@ -24,9 +24,15 @@ public enum ZoneLoader {
     /// Loads `*.zone` files, each on its own: a broken one is left out and reported, the others
     /// are loaded (as Knot serves the zones that load and fails only the broken one).
     public static func loadEach(directory: String) -> (zones: [StaticZone], failures: [Failure]) {
+        let (loaded, failures) = loadFiles(directory: directory)
+        return (loaded.map(\.zone), failures)
+    }
+
+    /// `loadEach`, with the file each zone was loaded from.
+    static func loadFiles(directory: String) -> (zones: [(file: String, zone: StaticZone)], failures: [Failure]) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return ([], []) }
-        var zones: [StaticZone] = []
+        var zones: [(file: String, zone: StaticZone)] = []
         var failures: [Failure] = []
         var fileOf: [DomainName: String] = [:]
         for name in names.sorted() where name.hasSuffix(".zone") {
@@ -45,7 +51,7 @@ public enum ZoneLoader {
                     continue
                 }
                 fileOf[zone.origin] = path
-                zones.append(zone)
+                zones.append((path, zone))
             } catch {
                 failures.append(Failure(file: path, reason: "\(error)"))
             }

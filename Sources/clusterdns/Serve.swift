@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     var domain: String = "cluster.local"
     @Option(name: .long, help: ArgumentHelp("Manifest file or directory (YAML/JSON, watched); repeatable. Default: ./examples when present.", valueName: "PATH"))
     var manifests: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Directory of RFC 1035 zone files served as static zones. Default: ./zones when present.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("Directory of RFC 1035 zone files served as static zones; reloaded on SIGHUP and when a file changes. Default: ./zones when present.", valueName: "DIR"))
     var zones: String?
     @Option(name: .long, help: ArgumentHelp("Admin HTTP address, or off.", valueName: "HOST:PORT|off"))
     var admin: String = "127.0.0.1:8053"

@@ -63,18 +63,32 @@ struct CLITests {
         }
     }
 
-    @Test("SIGHUP does not end clusterdns serve: it is logged as ignored; SIGTERM still stops it with status 0")
-    func hangupIgnored() async throws {
+    @Test("SIGHUP makes clusterdns serve reload its zone files (a changed record is served) and does not end it; SIGTERM still stops it with status 0")
+    func hangupReloadsZones() async throws {
         guard let binary = requireClusterdnsBinary() else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let zone = dir.appendingPathComponent("hup.test.zone")
+        func write(_ address: String) throws {
+            try "$ORIGIN hup.test.\n@ 300 IN SOA ns hostmaster 1 7200 1800 86400 60\n@ 300 IN NS ns\nns 300 IN A 192.0.2.53\nwww 300 IN A \(address)\n"
+                .write(to: zone, atomically: true, encoding: .utf8)
+        }
+        try write("192.0.2.1")
         let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--manifests", dir.path, "--zones", dir.path],
                                       logFile: dir.appendingPathComponent("serve.log").path)
         defer { serve.stop() }
         #expect(try await serve.waitForLog("dns listening"))
+        let port = try #require(serve.log.firstMatch(of: /udp=127\.0\.0\.1:(\d+)/).map { String($0.1) })
+        func www() async throws -> String {
+            try await run("/usr/bin/dig", ["@127.0.0.1", "-p", port, "+short", "+tries=3", "www.hup.test", "A"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try await www() == "192.0.2.1")
+        try write("192.0.2.2")
         kill(serve.process.processIdentifier, SIGHUP)
-        #expect(try await serve.waitForLog("SIGHUP ignored"), "\(serve.log)")
+        #expect(try await serve.waitForLog("reason=reload requested"), "\(serve.log)")
+        #expect(try await www() == "192.0.2.2", "\(serve.log)")
         #expect(serve.process.isRunning)
         kill(serve.process.processIdentifier, SIGTERM)
         serve.process.waitUntilExit()

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import DNSModel
+import ClusterDNS
+import ClusterDNSAdmin
+
+/// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP (as
+/// Knot's and NSD's `reload`) and when a poll sees a file added, removed or rewritten (as
+/// CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
+/// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
+/// Each load builds a new `Authority` and hands it to `serve` in one piece.
+final class ZoneReloader: Sendable {
+    /// What identifies a version of a file without reading it.
+    struct Stamp: Equatable {
+        var size: Int
+        var modified: Date?
+        /// The inode: a file replaced by a rename is another file, whatever its size and time.
+        var inode: Int?
+    }
+
+    private struct State {
+        /// The zone each file last loaded, by path.
+        var lastGood: [String: StaticZone] = [:]
+        /// The `*.zone` files as they were when last loaded.
+        var stamps: [String: Stamp] = [:]
+    }
+
+    let directory: String
+    private let build: @Sendable ([StaticZone]) -> Authority
+    private let serve: @Sendable (Authority) -> Void
+    private let metrics: ClusterDNSMetrics?
+    private let logger: Logger
+    private let state = Locked(State())
+
+    /// A reloader for `directory`: `build` makes the authority for a set of zones, `serve` puts it
+    /// in service.
+    init(directory: String, metrics: ClusterDNSMetrics?, logger: Logger,
+         build: @escaping @Sendable ([StaticZone]) -> Authority, serve: @escaping @Sendable (Authority) -> Void) {
+        self.directory = directory; self.metrics = metrics; self.logger = logger
+        self.build = build; self.serve = serve
+    }
+
+    /// Loads the directory and serves what loaded, plus, for a file that does not load now, the
+    /// zone it loaded last time. Returns the authority served.
+    @discardableResult
+    func load(reason: String) -> Authority {
+        state.withLock { s in
+            s.stamps = Self.stamps(of: directory)
+            let (loaded, failures) = ZoneLoader.loadFiles(directory: directory)
+            var zones = loaded.map(\.zone)
+            var served = Set(zones.map(\.origin))
+            var lastGood = Dictionary(loaded.map { ($0.file, $0.zone) }, uniquingKeysWith: { a, _ in a })
+            for failure in failures {
+                // The last good version of a file that is still there, unless a file loaded now serves its zone.
+                if let kept = s.lastGood[failure.file], s.stamps[failure.file] != nil, !served.contains(kept.origin) {
+                    zones.append(kept)
+                    served.insert(kept.origin)
+                    lastGood[failure.file] = kept
+                    logger.error("zone file rejected; its last good version is still served",
+                                 metadata: ["file": "\(failure.file)", "error": "\(failure.reason)"])
+                } else {
+                    logger.error("zone file rejected; its zone is not served", metadata: ["file": "\(failure.file)", "error": "\(failure.reason)"])
+                }
+            }
+            s.lastGood = lastGood
+            metrics?.setZoneFilesRejected(failures.count)
+            zones.sort { $0.origin < $1.origin }
+            logger.info("zones loaded", metadata: ["directory": "\(directory)", "zones": "\(zones.map { $0.origin.description })",
+                                                   "reason": "\(reason)"])
+            for zone in zones {
+                for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+            }
+            let authority = build(zones)
+            serve(authority)
+            return authority
+        }
+    }
+
+    /// Loads again when a `*.zone` file was added, removed or rewritten since the last load;
+    /// returns whether it did.
+    @discardableResult
+    func reloadIfChanged() -> Bool {
+        guard state.withLock({ $0.stamps }) != Self.stamps(of: directory) else { return false }
+        load(reason: "zone files changed")
+        return true
+    }
+
+    /// Polls the directory every `interval` until the task is cancelled.
+    func watch(every interval: Duration) -> Task<Void, Never> {
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                reloadIfChanged()
+            }
+        }
+    }
+
+    /// Size and modification time of each `*.zone` file of `directory`, by path.
+    static func stamps(of directory: String) -> [String: Stamp] {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [:] }
+        var out: [String: Stamp] = [:]
+        for name in names where name.hasSuffix(".zone") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let attributes = try? fm.attributesOfItem(atPath: path)
+            out[path] = Stamp(size: (attributes?[.size] as? NSNumber)?.intValue ?? -1,
+                              modified: attributes?[.modificationDate] as? Date,
+                              inode: (attributes?[.systemFileNumber] as? NSNumber)?.intValue)
+        }
+        return out
+    }
+}
