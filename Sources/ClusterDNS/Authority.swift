@@ -11,10 +11,14 @@ public struct Authority: Sendable {
     public let staticZones: [DomainName: StaticZone]
     /// Largest UDP reply we send, whatever the client offers (RFC 6891 §6.2.5; 1232 per DNS Flag Day 2020).
     public let maxUDPSize: Int
+    /// The name server identifier for EDNS NSID (RFC 5001), when one is set.
+    public let nsid: [UInt8]?
 
     /// Serves `cluster`, its reverse zones and `staticZones` (a static zone for the cluster
-    /// domain itself is ignored here: pass it as the cluster zone's overlay).
-    public init(cluster: ClusterZone, staticZones: [StaticZone] = [], maxUDPSize: Int = 1232) {
+    /// domain itself is ignored here: pass it as the cluster zone's overlay); answers an NSID
+    /// request with `nsid` when given.
+    public init(cluster: ClusterZone, staticZones: [StaticZone] = [], maxUDPSize: Int = 1232, nsid: [UInt8]? = nil) {
+        self.nsid = nsid
         self.cluster = cluster
         var zones: [DomainName: StaticZone] = [:]
         for z in staticZones where z.origin != cluster.apex { zones[z.origin] = z }

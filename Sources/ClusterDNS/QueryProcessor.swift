@@ -57,6 +57,10 @@ extension Authority {
                             questions: query.questions)
         if let edns = query.edns {
             reply.edns = EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: edns.dnssecOK)
+            // RFC 5001 §2.1: an NSID option (empty) in the query asks for the server's identifier.
+            if let nsid, edns.options.contains(where: { $0.code == 3 }) {
+                reply.edns?.options = [EDNSOption(code: 3, data: nsid)]
+            }
         }
         let limit = context.isTCP ? 65535 : udpLimit(query)
         guard query.opcode == .query else {

@@ -83,7 +83,8 @@ public final class ClusterDNSServer: Sendable {
             let overlay = zones.first { $0.origin == config.domain }
             let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
                                       serialBase: serialBase)
-            return Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize)
+            return Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize,
+                             nsid: config.nsid.map { Array($0.utf8) })
         }
         // Zones reloaded later go to the responder (made below) and to the admin server.
         let answering = Locked<ClusterResponder?>(nil)

@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     public var podMode: PodRecordMode = .insecure
     /// Largest UDP answer.
     public var maxUDPSize: Int = 1232
+    /// The name server identifier sent to clients that ask (EDNS NSID, RFC 5001); nil: none.
+    public var nsid: String?
     /// UDP error replies (FORMERR, NOTIMP, REFUSED) allowed per second per /24 or /56.
     public var errorRepliesPerSecond: Int = 100
     /// Clients allowed to AXFR.

@@ -178,6 +178,10 @@ struct CLITests {
             r = try await run(binary, ["serve", "--listen", listen, "--admin", "off", "--manifests", dir.path])
             #expect(r.status == 2 && r.stderr.contains("expected HOST:PORT, e.g. 127.0.0.1:1053 or [::1]:1053"), "\(listen): \(r.stderr)")
         }
+        for nsid in ["", String(repeating: "n", count: 129)] {
+            r = try await run(binary, ["serve", "--nsid", nsid, "--admin", "off", "--manifests", dir.path])
+            #expect(r.status == 2 && r.stderr.contains("--nsid: 1 to 128 bytes"), "\(r.stderr)")
+        }
         r = try await run(binary, ["explain", "web.default.svc.cluster.local", "--manifests", dir.path + "-typo"])
         #expect(r.status == 2 && r.stderr.contains("no such file or directory"), "\(r.stderr)")
         // A DNS address in use is named.

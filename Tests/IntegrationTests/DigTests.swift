@@ -98,6 +98,25 @@ struct DigTests {
         }
     }
 
+    @Test("--nsid: a query with an NSID option gets the identifier back (RFC 5001, dig +nsid); others and a server without one get none")
+    func nameServerIdentifier() async throws {
+        try await withServer(configure: { $0.nsid = "replica-7" }) { server in
+            for transport in ["+notcp", "+tcp"] {
+                let asked = try await digAsync(server.port, [transport, "+nsid", "kubernetes.default.svc.cluster.local"])
+                #expect(asked.contains("NSID:") && asked.contains("(\"replica-7\")"), "\(asked)")
+                #expect(digAnswers(asked) == ["kubernetes.default.svc.cluster.local. A 10.96.0.1"])
+                let negative = try await digAsync(server.port, [transport, "+nsid", "nothing.default.svc.cluster.local"])
+                #expect(digStatus(negative) == "NXDOMAIN" && negative.contains("(\"replica-7\")"), "\(negative)")
+            }
+            let plain = try await digAsync(server.port, ["kubernetes.default.svc.cluster.local"])
+            #expect(!plain.contains("NSID"), "\(plain)")
+        }
+        try await withServer { server in
+            let asked = try await digAsync(server.port, ["+nsid", "kubernetes.default.svc.cluster.local"])
+            #expect(!asked.contains("NSID") && digStatus(asked) == "NOERROR", "\(asked)")
+        }
+    }
+
     @Test("our own client, several queries pipelined on one TCP connection")
     func ownClient() async throws {
         try await withServer { server in
