@@ -5,8 +5,8 @@ import ClusterDNS
 import ClusterDNSAdmin
 
 /// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP (as
-/// Knot's and NSD's `reload`) and when a poll sees a file added, removed or rewritten (as
-/// CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
+/// Knot's and NSD's `reload`) and when a poll sees a file of the directory added, removed or
+/// rewritten (a zone file, or a file one `$INCLUDE`s; as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
 /// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
 /// Each load builds a new `Authority` and hands it to `serve` in one piece.
 final class ZoneReloader: Sendable {
@@ -21,7 +21,7 @@ final class ZoneReloader: Sendable {
     private struct State {
         /// The zone each file last loaded, by path.
         var lastGood: [String: StaticZone] = [:]
-        /// The `*.zone` files as they were when last loaded.
+        /// The directory's files as they were when last loaded.
         var stamps: [String: Stamp] = [:]
     }
 
@@ -52,7 +52,7 @@ final class ZoneReloader: Sendable {
             var lastGood = Dictionary(loaded.map { ($0.file, $0.zone) }, uniquingKeysWith: { a, _ in a })
             for failure in failures {
                 // The last good version of a file that is still there, unless a file loaded now serves its zone.
-                if let kept = s.lastGood[failure.file], s.stamps[failure.file] != nil, !served.contains(kept.origin) {
+                if let kept = s.lastGood[failure.file], FileManager.default.fileExists(atPath: failure.file), !served.contains(kept.origin) {
                     zones.append(kept)
                     served.insert(kept.origin)
                     lastGood[failure.file] = kept
@@ -76,8 +76,8 @@ final class ZoneReloader: Sendable {
         }
     }
 
-    /// Loads again when a `*.zone` file was added, removed or rewritten since the last load;
-    /// returns whether it did.
+    /// Loads again when a file of the directory was added, removed or rewritten since the last
+    /// load; returns whether it did.
     @discardableResult
     func reloadIfChanged() -> Bool {
         guard state.withLock({ $0.stamps }) != Self.stamps(of: directory) else { return false }
@@ -96,12 +96,12 @@ final class ZoneReloader: Sendable {
         }
     }
 
-    /// Size and modification time of each `*.zone` file of `directory`, by path.
+    /// Size, modification time and inode of each file of `directory` (hidden ones aside), by path.
     static func stamps(of directory: String) -> [String: Stamp] {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [:] }
         var out: [String: Stamp] = [:]
-        for name in names where name.hasSuffix(".zone") {
+        for name in names where !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
             let attributes = try? fm.attributesOfItem(atPath: path)
             out[path] = Stamp(size: (attributes?[.size] as? NSNumber)?.intValue ?? -1,

@@ -11,8 +11,12 @@ import DNSModel
 /// `ldns_zone_new_frm_fp_l` leaks every RR read before a syntax error, so this reads with
 /// `ldns_rr_new_frm_fp_l` and converts each record at once, as ldns's own zone reader does:
 /// `$TTL`/`$ORIGIN`/empty lines continue, only the first SOA is kept, and until a `$TTL` is
-/// seen a record without a TTL inherits the previous record's TTL (RFC 1035 §5.1).
+/// seen a record without a TTL inherits the previous record's TTL (RFC 1035 §5.1). A file read
+/// from disk may `$INCLUDE` others (RFC 1035 §5.1), read here in turn.
 public enum ZoneFile {
+    /// How deep `$INCLUDE`s may nest (a file including itself stops here, named).
+    public static let maxIncludeDepth = 8
+
     /// Parses master-file text. Relative names are taken relative to `origin` (the root when
     /// nil) until a `$ORIGIN` line. The SOA, when present, comes first in the result; the other
     /// records follow in file order. Errors carry the line number and name `source`.
@@ -42,20 +46,27 @@ public enum ZoneFile {
             }
             defer { fclose(file) }
             do throws(WireError) {
-                return .success(try read(file, origin: origin, defaultTTL: defaultTTL, source: source))
+                return .success(try read(file, origin: origin, defaultTTL: defaultTTL, source: source, includeDepth: nil))
             } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    /// Reads and parses the master file at `path` (see `parse`); errors name the path and line.
+    /// Reads and parses the master file at `path` (see `parse`); errors name the path and line
+    /// (of the included file, for an error in one). `$INCLUDE file [origin]` reads `file`
+    /// (relative to the including file's directory) with `origin`, or the current origin, as its
+    /// origin; the including file's origin is unchanged after it (RFC 1035 §5.1).
     public static func load(path: String, origin: DomainName?, defaultTTL: UInt32 = 3600) throws(WireError) -> [ResourceRecord] {
+        try load(path: path, origin: origin, defaultTTL: defaultTTL, depth: 0)
+    }
+
+    private static func load(path: String, origin: DomainName?, defaultTTL: UInt32, depth: Int) throws(WireError) -> [ResourceRecord] {
         guard let file = fopen(path, "r") else {
             let reason = String(cString: strerror(errno))
             throw WireError("\(path): cannot open: \(reason)")
         }
         defer { fclose(file) }
-        return try read(file, origin: origin, defaultTTL: defaultTTL, source: path)
+        return try read(file, origin: origin, defaultTTL: defaultTTL, source: path, includeDepth: depth)
     }
 
     /// Owns the `origin`/`prev` dnames ldns updates while it reads, and frees them.
@@ -72,8 +83,10 @@ public enum ZoneFile {
         }
     }
 
+    /// Reads records from `file`; `includeDepth` is nil for text, where `$INCLUDE` has no
+    /// directory to be relative to and is refused.
     private static func read(_ file: UnsafeMutablePointer<FILE>, origin: DomainName?, defaultTTL: UInt32,
-                             source: String) throws(WireError) -> [ResourceRecord] {
+                             source: String, includeDepth: Int?) throws(WireError) -> [ResourceRecord] {
         let state = ReaderState(origin: LDNS.rdf(origin ?? .root))
         guard state.origin != nil, state.prev != nil else { throw WireError("out of memory") }
         var ttl = defaultTTL
@@ -83,6 +96,7 @@ public enum ZoneFile {
         var records: [ResourceRecord] = []
         while feof(file) == 0 {
             var rr: UnsafeMutablePointer<ldns_rr>? = nil
+            let entryStart = ftell(file)
             ttl = LDNS.defaultTTL(ttl)
             let status = ldns_rr_new_frm_fp_l(&rr, file, &ttl, &state.origin, &state.prev, &line)
             if status == LDNS_STATUS_OK, let rr {
@@ -113,7 +127,36 @@ public enum ZoneFile {
                 ttlFromDirective = true
                 continue
             case LDNS_STATUS_SYNTAX_INCLUDE:
-                throw WireError("$INCLUDE is not supported in \(source)", line: lastLine(file, line))
+                let at = lastLine(file, line)
+                guard let depth = includeDepth else { throw WireError("$INCLUDE needs a zone file on disk, not text, in \(source)", line: at) }
+                guard depth < maxIncludeDepth else {
+                    throw WireError("$INCLUDE nested deeper than \(maxIncludeDepth) files in \(source)", line: at)
+                }
+                // ldns has read the directive but not kept its arguments: read the line again.
+                guard let (target, includeOrigin) = includeArguments(file, from: entryStart) else {
+                    throw WireError("$INCLUDE takes a file name and an optional domain name in \(source)", line: at)
+                }
+                let current = LDNS.domainName(state.origin) ?? origin ?? .root
+                let base = source.lastIndex(of: "/").map { String(source[..<$0]) } ?? "."
+                let path = target.hasPrefix("/") ? target : base + "/" + target
+                let includedOrigin: DomainName
+                if let includeOrigin {
+                    guard let name = includeOrigin.hasSuffix(".") ? DomainName(includeOrigin)
+                            : DomainName(includeOrigin + "." + current.description) else {
+                        throw WireError("$INCLUDE origin \(includeOrigin) is not a domain name in \(source)", line: at)
+                    }
+                    includedOrigin = name
+                } else {
+                    includedOrigin = current
+                }
+                for record in try load(path: path, origin: includedOrigin, defaultTTL: ttl, depth: depth + 1) {
+                    if record.type == .soa {
+                        if soa == nil { soa = record }
+                    } else {
+                        records.append(record)
+                    }
+                }
+                continue
             case LDNS_STATUS_OK:
                 throw WireError("no record read in \(source)", line: lastLine(file, line))
             default:
@@ -122,6 +165,25 @@ public enum ZoneFile {
         }
         if let soa { records.insert(soa, at: 0) }
         return records
+    }
+
+    /// The file name and optional origin of the `$INCLUDE` line that starts at or after `start`
+    /// (after comments and blank lines ldns skipped), leaving `file` after that line; nil when it
+    /// has no file name or more than two arguments.
+    private static func includeArguments(_ file: UnsafeMutablePointer<FILE>, from start: Int) -> (String, String?)? {
+        guard start >= 0, fseek(file, start, SEEK_SET) == 0 else { return nil }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(buffer) }
+        while getline(&buffer, &capacity, file) >= 0, let buffer {
+            let line = String(cString: buffer)
+            let body = line.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let tokens = body.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+            guard let first = tokens.first else { continue }            // blank or comment only
+            guard first.uppercased() == "$INCLUDE", (2...3).contains(tokens.count) else { return nil }
+            return (String(tokens[1]), tokens.count == 3 ? String(tokens[2]) : nil)
+        }
+        return nil
     }
 
     /// The line of the entry ldns just read. ldns counts the newline that ends an entry, so

@@ -56,21 +56,31 @@ struct ZoneReloadTests {
         }
     }
 
-    @Test("a changed zone file is picked up without a signal (the directory is polled)")
+    @Test("a changed zone file, or a file it includes ($INCLUDE), is picked up without a signal (the directory is polled)")
     func reloadWhenChanged() async throws {
-        let dir = try writeTemporaryFiles(["poll.test.zone": Self.zone("poll.test", "www 300 IN A 192.0.2.1\n")])
+        let dir = try writeTemporaryFiles([
+            "poll.test.zone": Self.zone("poll.test", "www 300 IN A 192.0.2.1\n$INCLUDE hosts.inc lab\n"),
+            "hosts.inc": "printer 300 IN A 192.0.2.100\n",
+        ])
         try await withServer(zones: dir, configure: { $0.zonePollInterval = .milliseconds(50) }) { server in
             #expect(try await digShort(server.port, "www.poll.test") == ["192.0.2.1"])
-            try Self.zone("poll.test", "www 300 IN A 192.0.2.7\n").write(toFile: dir + "/poll.test.zone", atomically: true, encoding: .utf8)
-            // A bounded wait for the poll to see the file (not a fixed sleep).
-            let deadline = ContinuousClock.now + .seconds(10)
-            var answer: [String] = []
-            while ContinuousClock.now < deadline {
-                answer = try await digShort(server.port, "www.poll.test")
-                if answer == ["192.0.2.7"] { break }
-                try await Task.sleep(for: .milliseconds(50))
+            #expect(try await digShort(server.port, "printer.lab.poll.test") == ["192.0.2.100"])
+            /// Polls (bounded, not a fixed sleep) until `name` answers `expected`; returns the last answer.
+            func settled(_ name: String, _ expected: [String]) async throws -> [String] {
+                let deadline = ContinuousClock.now + .seconds(10)
+                var answer: [String] = []
+                while ContinuousClock.now < deadline {
+                    answer = try await digShort(server.port, name)
+                    if answer == expected { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return answer
             }
-            #expect(answer == ["192.0.2.7"])
+            try Self.zone("poll.test", "www 300 IN A 192.0.2.7\n$INCLUDE hosts.inc lab\n")
+                .write(toFile: dir + "/poll.test.zone", atomically: true, encoding: .utf8)
+            #expect(try await settled("www.poll.test", ["192.0.2.7"]) == ["192.0.2.7"])
+            try "printer 300 IN A 192.0.2.101\n".write(toFile: dir + "/hosts.inc", atomically: true, encoding: .utf8)
+            #expect(try await settled("printer.lab.poll.test", ["192.0.2.101"]) == ["192.0.2.101"])
         }
     }
 }
