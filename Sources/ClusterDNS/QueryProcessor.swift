@@ -48,7 +48,8 @@ extension Authority {
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return .drop }
         let query: Message
         do {
-            query = try Message(wire: bytes)
+            // Octets after the last counted record make the query malformed, as Knot has it.
+            query = try Message(wire: bytes, rejectingTrailingBytes: true)
         } catch {
             return .reply(formErrReply(bytes))
         }

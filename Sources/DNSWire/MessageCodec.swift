@@ -4,14 +4,17 @@ extension Message {
     /// Decodes a whole message strictly: counts must match the records present, names may
     /// only point backwards, at most one OPT and only in the additional section (RFC 6891 §6.1.1),
     /// a TSIG only as the last record (RFC 8945 §5.1).
-    /// Bytes after the last counted record are ignored (reliability case 9).
-    public init(wire: some Collection<UInt8>) throws(WireError) {
+    /// Bytes after the last counted record are ignored (reliability case 9), unless
+    /// `rejectingTrailingBytes` (a query to answer: Knot answers those FORMERR).
+    public init(wire: some Collection<UInt8>, rejectingTrailingBytes: Bool = false) throws(WireError) {
         let array = Array(wire)
-        self = try ByteReader.reading(array) { (raw) throws(WireError) in try Message.decode(raw) }
+        self = try ByteReader.reading(array) { (raw) throws(WireError) in
+            try Message.decode(raw, rejectingTrailingBytes: rejectingTrailingBytes)
+        }
     }
 
     /// Decodes a message held in a raw buffer (see `init(wire:)`).
-    public static func decode(_ raw: UnsafeRawBufferPointer) throws(WireError) -> Message {
+    public static func decode(_ raw: UnsafeRawBufferPointer, rejectingTrailingBytes: Bool = false) throws(WireError) -> Message {
         var r = ByteReader(raw)
         guard raw.count >= 12 else { throw WireError("message shorter than its 12-octet header") }
         let id = try r.u16()
@@ -53,6 +56,7 @@ extension Message {
                 m.additional.append(try record(name: name, type: type, &r))
             }
         }
+        if rejectingTrailingBytes, r.remaining > 0 { throw WireError("\(r.remaining) octets after the last record") }
         return m
     }
 

@@ -188,8 +188,10 @@ import DNSModel
         #expect(LDNSCheck.parseWithLDNS(wire) != nil)
     }
 
-    @Test func trailingBytesAreIgnored() throws {
+    @Test func trailingBytesAreIgnoredUnlessRejected() throws {
         let q = Message.query("a.example", .a, edns: nil)
         #expect(try Message(wire: q.wire() + [1, 2, 3]) == q)
+        #expect(throws: WireError.self) { try Message(wire: q.wire() + [1, 2, 3], rejectingTrailingBytes: true) }
+        #expect(try Message(wire: q.wire(), rejectingTrailingBytes: true) == q)
     }
 }

@@ -49,7 +49,9 @@ struct HostileInputTests {
         v.append(Input(number: 7, bytes: header(an: 65535) + question(), reaction: .rcodeOrDrop(1)))
         v.append(Input(number: 7, bytes: header(ar: 65535) + question(), reaction: .rcodeOrDrop(1)))
         v.append(Input(number: 8, bytes: header(an: 1) + question() + aRecord, reaction: .answered))
-        v.append(Input(number: 9, bytes: header() + question() + [1, 2, 3, 4, 5], reaction: .answered))
+        // Trailing octets: FORMERR with the question echoed, as Knot (the reference) answers.
+        v.append(Input(number: 9, bytes: header() + question() + [1, 2, 3, 4, 5], reaction: .rcode(1)))
+        v.append(Input(number: 9, bytes: header() + question() + [0], reaction: .rcode(1)))
         v.append(Input(number: 10, bytes: header() + [0xC0, 0x0C, 0, 1, 0, 1], reaction: .rcodeOrDrop(1)))
         v.append(Input(number: 11, bytes: header() + [1, 0x61, 0xC0, 0x0E, 0, 1, 0, 1], reaction: .rcodeOrDrop(1)))
         v.append(Input(number: 12, bytes: header() + [0xC0, 0x12, 0, 1, 0, 1, 1, 0x61, 0], reaction: .rcodeOrDrop(1)))
@@ -106,7 +108,7 @@ struct HostileInputTests {
         v.append(Input(number: 45, bytes: header(ar: 1) + question() + tsig, reaction: .rcode(5)))
         v.append(Input(number: 45, bytes: header(ar: 2) + question() + tsig + opt(), reaction: .rcode(1)))   // TSIG before OPT
         v.append(Input(number: 46, bytes: header(ar: 1) + question() + opt(options: [0, 12, 0x0F, 0x80] + [UInt8](repeating: 0, count: 0x0F80)), reaction: .answered))
-        v.append(Input(number: 47, bytes: header() + question() + [UInt8](repeating: 0, count: 60_000), reaction: .answered))
+        v.append(Input(number: 47, bytes: header() + question() + [UInt8](repeating: 0, count: 60_000), reaction: .rcode(1)))   // trailing octets
         return v
     }()
 
