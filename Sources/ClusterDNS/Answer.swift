@@ -58,7 +58,10 @@ extension Answer {
         var out = self
         while out.rcode == .noError, out.authority.isEmpty, let last = out.answer.last, case .cname(let target) = last.data {
             if out.answer.contains(where: { $0.name == target }) { return (out, .loop) }   // names compare case-blind
-            guard let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain else { return (out, .outside) }
+            // YXDOMAIN: a DNAME further on leads to a name too long (RFC 6672 §2.2), the chain's outcome.
+            guard let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain || next.rcode == .yxDomain else {
+                return (out, .outside)
+            }
             // `next` may start with a DNAME (RFC 6672) before its CNAME.
             if next.answer.last?.type == .cname, out.answer.count(where: { $0.type == .cname }) >= Self.maxCNAMEChain {
                 return (out, .cut)

@@ -147,8 +147,6 @@ public struct StaticZone: Sendable {
 
     /// DNAME (39): RecordType has no case for it; its RDATA is the target name, uncompressed.
     static let dname = RecordType(rawValue: 39)
-    /// YXDOMAIN (6): the name a DNAME leads to would be too long (RFC 6672 §2.2).
-    static let yxDomain = ResponseCode(rawValue: 6)
 
     /// For a name below a DNAME owner (the one nearest the apex), the DNAME and a CNAME from the
     /// name to the name with the owner's suffix replaced by the target, with the DNAME's TTL;
@@ -168,7 +166,7 @@ public struct StaticZone: Sendable {
               let cut = name.wireOffset(ofLabel: name.labelCount - owner.labelCount) else { return nil }
         let dname = rr.renamed(name.dropping(labels: name.labelCount - owner.labelCount))
         guard let synthesized = DomainName(wire: Array(name.lowercased().wire[..<cut]) + target.wire) else {
-            return Answer(rcode: Self.yxDomain, answer: [dname])
+            return Answer(rcode: .yxDomain, answer: [dname])
         }
         return Answer(answer: [dname, ResourceRecord(name: name, ttl: rr.ttl, data: .cname(synthesized))])
     }

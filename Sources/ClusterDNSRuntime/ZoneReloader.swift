@@ -10,12 +10,15 @@ import ClusterDNSAdmin
 /// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
 /// Each load builds a new `Authority` and hands it to `serve` in one piece.
 final class ZoneReloader: Sendable {
-    /// What identifies a version of a file without reading it.
+    /// What identifies a version of a file without reading it, links followed (`stat(2)`): a
+    /// ConfigMap volume swaps the `..data` link its files point through, and the new version
+    /// is another inode, whatever its size and times.
     struct Stamp: Equatable {
         var size: Int
-        var modified: Date?
-        /// The inode: a file replaced by a rename is another file, whatever its size and time.
-        var inode: Int?
+        var modified: Int
+        var changed: Int
+        var inode: UInt
+        var device: UInt
     }
 
     private struct State {
@@ -45,6 +48,7 @@ final class ZoneReloader: Sendable {
     @discardableResult
     func load(reason: String) -> Authority {
         state.withLock { s in
+            let before = s.stamps
             s.stamps = Self.stamps(of: directory)
             let (loaded, failures) = ZoneLoader.loadFiles(directory: directory)
             var zones = loaded.map(\.zone)
@@ -67,7 +71,13 @@ final class ZoneReloader: Sendable {
             zones.sort { $0.origin < $1.origin }
             logger.info("zones loaded", metadata: ["directory": "\(directory)", "zones": "\(zones.map { $0.origin.description })",
                                                    "reason": "\(reason)"])
-            for zone in zones {
+            // Warnings for the files read for the first time or changed since, not again at every reload.
+            for (file, zone) in loaded where before[file] == nil || before[file] != s.stamps[file] {
+                let named = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                if DomainName(named).map({ $0.lowercased() != zone.origin }) ?? true {
+                    logger.warning("zone file serves a zone other than its name: the apex is its SOA owner",
+                                   metadata: ["file": "\(file)", "zone": "\(zone.origin)"])
+                }
                 for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
             }
             let authority = build(zones)
@@ -96,17 +106,18 @@ final class ZoneReloader: Sendable {
         }
     }
 
-    /// Size, modification time and inode of each file of `directory` (hidden ones aside), by path.
+    /// The stamp of each file of `directory` (hidden entries aside), by path; a file that
+    /// cannot be examined (a dangling link) has none.
     static func stamps(of directory: String) -> [String: Stamp] {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [:] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
         var out: [String: Stamp] = [:]
         for name in names where !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
-            let attributes = try? fm.attributesOfItem(atPath: path)
-            out[path] = Stamp(size: (attributes?[.size] as? NSNumber)?.intValue ?? -1,
-                              modified: attributes?[.modificationDate] as? Date,
-                              inode: (attributes?[.systemFileNumber] as? NSNumber)?.intValue)
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            func nanoseconds(_ t: timespec) -> Int { t.tv_sec &* 1_000_000_000 &+ t.tv_nsec }
+            out[path] = Stamp(size: Int(info.st_size), modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
+                              inode: UInt(info.st_ino), device: UInt(info.st_dev))
         }
         return out
     }

@@ -91,6 +91,9 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let notImp = ResponseCode(rawValue: 4)
     /// REFUSED: the server will not answer this.
     public static let refused = ResponseCode(rawValue: 5)
+    /// YXDOMAIN: a name that should not exist does; here, the name a DNAME leads to would be
+    /// too long (RFC 6672 §2.2).
+    public static let yxDomain = ResponseCode(rawValue: 6)
     /// NOTAUTH: not authoritative for the zone (RFC 2136).
     public static let notAuth = ResponseCode(rawValue: 9)
     /// BADVERS: an EDNS version the server does not speak (RFC 6891).
@@ -99,7 +102,7 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public var description: String {
         switch rawValue {
         case 0: "NOERROR"; case 1: "FORMERR"; case 2: "SERVFAIL"; case 3: "NXDOMAIN"
-        case 4: "NOTIMP"; case 5: "REFUSED"; case 9: "NOTAUTH"; case 16: "BADVERS"
+        case 4: "NOTIMP"; case 5: "REFUSED"; case 6: "YXDOMAIN"; case 9: "NOTAUTH"; case 16: "BADVERS"
         default: "RCODE\(rawValue)"
         }
     }

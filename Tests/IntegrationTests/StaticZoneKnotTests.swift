@@ -25,6 +25,8 @@ extension KnotComparisonTests {
         www.renamed  300 IN A   192.0.2.20
         ext          600 IN DNAME example.net.
         loop         300 IN DNAME x.loop
+        long         300 IN DNAME \(String(repeating: "a", count: 63)).\(String(repeating: "a", count: 63)).\(String(repeating: "a", count: 63)).\(String(repeating: "b", count: 40)).
+        dy           300 IN DNAME long
 
         """
 
@@ -43,6 +45,9 @@ extension KnotComparisonTests {
         ("www.old", "CNAME"), ("www.old", "DNAME"), ("a.ext", "A"),
         // 254 octets below `old`: 258 once `old` becomes `renamed`, so YXDOMAIN (RFC 6672 §2.2).
         ([String](repeating: String(repeating: "x", count: 58), count: 4).joined(separator: ".") + ".ab.old", "A"),
+        // The second DNAME of a chain makes the name too long: YXDOMAIN for the whole chain; one
+        // octet shorter, 255 octets exactly, it is not.
+        (String(repeating: "c", count: 21) + ".dy", "A"), (String(repeating: "c", count: 20) + ".dy", "A"),
     ]
 
     @Test("a static zone with wildcards, DNAMEs, empty non-terminals and CNAMEs answers as knotd does (RFC 4592, RFC 6672)")

@@ -56,6 +56,34 @@ struct ZoneReloadTests {
         }
     }
 
+    @Test("a zone file mounted from a ConfigMap (a link through `..data`, swapped to a new version) is picked up when the link moves")
+    func reloadThroughConfigMapLinks() async throws {
+        let dir = try writeTemporaryFiles([:])
+        let fm = FileManager.default
+        func version(_ name: String, _ address: String) throws {
+            try fm.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+            try Self.zone("cm.test", "www 300 IN A \(address)\n").write(toFile: dir + "/\(name)/cm.test.zone", atomically: true, encoding: .utf8)
+        }
+        try version("..v1", "192.0.2.1")
+        try fm.createSymbolicLink(atPath: dir + "/..data", withDestinationPath: "..v1")
+        try fm.createSymbolicLink(atPath: dir + "/cm.test.zone", withDestinationPath: "..data/cm.test.zone")
+        try await withServer(zones: dir, configure: { $0.zonePollInterval = .milliseconds(50) }) { server in
+            #expect(try await digShort(server.port, "www.cm.test") == ["192.0.2.1"])
+            // What the kubelet does: a new version directory, a new link to it, renamed over `..data`.
+            try version("..v2", "192.0.2.2")
+            try fm.createSymbolicLink(atPath: dir + "/..data_tmp", withDestinationPath: "..v2")
+            #expect(rename(dir + "/..data_tmp", dir + "/..data") == 0)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var answer: [String] = []
+            while ContinuousClock.now < deadline {
+                answer = try await digShort(server.port, "www.cm.test")
+                if answer == ["192.0.2.2"] { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(answer == ["192.0.2.2"])
+        }
+    }
+
     @Test("a changed zone file, or a file it includes ($INCLUDE), is picked up without a signal (the directory is polled)")
     func reloadWhenChanged() async throws {
         let dir = try writeTemporaryFiles([
