@@ -57,7 +57,9 @@ extension Answer {
         guard question.type != .cname, question.type != .any else { return (self, .answered) }
         var out = self
         while out.rcode == .noError, out.authority.isEmpty, let last = out.answer.last, case .cname(let target) = last.data {
-            if out.answer.contains(where: { $0.name == target }) { return (out, .loop) }   // names compare case-blind
+            // A loop: the target owns a CNAME met already (not a DNAME's owner, which may be
+            // asked for again). Names compare case-blind.
+            if out.answer.contains(where: { $0.type == .cname && $0.name == target }) { return (out, .loop) }
             // YXDOMAIN: a DNAME further on leads to a name too long (RFC 6672 §2.2), the chain's outcome.
             guard let next = resolve(target), next.rcode == .noError || next.rcode == .nxDomain || next.rcode == .yxDomain else {
                 return (out, .outside)

@@ -59,8 +59,8 @@ extension Authority {
         if let edns = query.edns {
             reply.edns = EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: edns.dnssecOK)
             // RFC 5001 §2.1: an NSID option (empty) in the query asks for the server's identifier.
-            if let nsid, edns.options.contains(where: { $0.code == 3 }) {
-                reply.edns?.options = [EDNSOption(code: 3, data: nsid)]
+            if let nsid, edns.options.contains(where: { $0.code == EDNSOption.nsidCode }) {
+                reply.edns?.options = [EDNSOption(code: EDNSOption.nsidCode, data: nsid)]
             }
         }
         let limit = context.isTCP ? 65535 : udpLimit(query)

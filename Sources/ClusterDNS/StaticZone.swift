@@ -45,11 +45,13 @@ public struct StaticZone: Sendable {
         self.emptyNonTerminals = ents
         self.soa = kept.first { $0.type == .soa && $0.name == origin }
         let apex = origin.lowercased()
-        cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() })
-        let outside = records.filter { !$0.name.isSubdomain(of: origin) }
-        let owners = Set(kept.filter { $0.type == Self.dname }.map { $0.name.lowercased() })
+        let owners = Set(kept.filter { $0.type == .dname }.map { $0.name.lowercased() })
         dnameOwners = owners
-        let hidden = owners.isEmpty ? [] : byName.keys.filter { name in owners.contains { name != $0 && name.isSubdomain(of: $0) } }
+        /// Below a DNAME owner nothing is served, NS records included (RFC 6672 §2.3).
+        func isHidden(_ name: DomainName) -> Bool { owners.contains { name != $0 && name.isSubdomain(of: $0) } }
+        cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() }.filter { !isHidden($0) })
+        let outside = records.filter { !$0.name.isSubdomain(of: origin) }
+        let hidden = owners.isEmpty ? [] : byName.keys.filter(isHidden)
         warnings = outside.map { "\($0.name) \($0.type) is outside the zone \(origin): not served" }
             + hidden.sorted { $0.description < $1.description }.map {
                 "\($0) lies below a DNAME: it is not served (RFC 6672 §2.3: a DNAME owner has no descendants)"
@@ -145,8 +147,6 @@ public struct StaticZone: Sendable {
         wildcardSource(for: key).map { emptyNonTerminals.contains($0) } ?? false
     }
 
-    /// DNAME (39): RecordType has no case for it; its RDATA is the target name, uncompressed.
-    static let dname = RecordType(rawValue: 39)
 
     /// For a name below a DNAME owner (the one nearest the apex), the DNAME and a CNAME from the
     /// name to the name with the owner's suffix replaced by the target, with the DNAME's TTL;
@@ -161,7 +161,7 @@ public struct StaticZone: Sendable {
             if n == origin { break }
             n = n.dropping(labels: 1)
         }
-        guard let owner, let rr = byName[owner]?.first(where: { $0.type == Self.dname }),
+        guard let owner, let rr = byName[owner]?.first(where: { $0.type == .dname }),
               case .unknown(_, let data) = rr.data, let target = DomainName(wire: data),
               let cut = name.wireOffset(ofLabel: name.labelCount - owner.labelCount) else { return nil }
         let dname = rr.renamed(name.dropping(labels: name.labelCount - owner.labelCount))

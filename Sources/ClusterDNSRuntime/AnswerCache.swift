@@ -176,9 +176,9 @@ final class AnswerCache: Sendable {
 
     /// Stores a reply computed from `snapshot` in `epoch` (read before computing it), valid for
     /// `scope` (copied into buffers of its own); a reply from an epoch `removeAll` has ended is
-    /// dropped (nil: the current epoch).
+    /// dropped.
     func store(_ reply: [UInt8], query: [UInt8], tcp: Bool, transferAllowed: Bool,
-               snapshot: ClusterSnapshot, scope: ReplyScope, epoch: UInt64? = nil) {
+               snapshot: ClusterSnapshot, scope: ReplyScope, epoch: UInt64) {
         guard Self.cacheable(length: query.count), reply.count <= Int(UInt16.max) else { return }
         // A negative reply (no answer records) spans generations only when its SOA serial can be
         // found and advanced.
@@ -209,7 +209,7 @@ final class AnswerCache: Sendable {
         shard.withLock { s in
             // Checked under the shard's lock, which `removeAll` takes after advancing the epoch:
             // either this entry is stored before the shard is emptied, or the new epoch is seen.
-            if let epoch, epochCounter.load(ordering: .acquiring) != epoch { return }
+            guard epochCounter.load(ordering: .acquiring) == epoch else { return }
             if let old = s.entries[hash], old.header.generation > generation { return }  // a late writer
             if generation >= s.sweptGeneration + Self.sweepEvery {
                 let now = DispatchTime.now().uptimeNanoseconds

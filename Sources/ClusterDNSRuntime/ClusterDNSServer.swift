@@ -89,7 +89,7 @@ public final class ClusterDNSServer: Sendable {
         // Zones reloaded later go to the responder (made below) and to the admin server.
         let answering = Locked<ClusterResponder?>(nil)
         let reloader = config.zonesDirectory.map { dir in
-            ZoneReloader(directory: dir, metrics: metrics, logger: logger, build: build) { authority in
+            ZoneReloader(directory: dir, overlayOrigin: config.domain, metrics: metrics, logger: logger, build: build) { authority in
                 admin?.api.setAuthority(authority)
                 answering.withLock { $0 }?.replace(authority: authority)
             }

@@ -10,21 +10,8 @@ import ClusterDNSAdmin
 /// removes the objects it last wrote. Paths are polled, so edits, new files and deletions are
 /// seen within one poll interval on any file system.
 public final class ManifestSource: Sendable {
-    /// What a file looked like when last read (through symbolic links, as a ConfigMap volume's
-    /// files are links into a directory the kubelet swaps): a change in any field means read it
-    /// again. The change time is there because a rewrite can keep the size and put the old
-    /// modification time back (`touch -d`), but cannot set the change time.
-    struct Stamp: Equatable {
-        /// Modification and change times, in nanoseconds since the epoch.
-        var modified: Int
-        var changed: Int
-        var size: Int
-        var inode: UInt
-        var device: UInt
-        /// What a file that could not be read is remembered as: equal to no file on disk, so the
-        /// next scan reads it again.
-        static let unread = Stamp(modified: 0, changed: 0, size: -1, inode: 0, device: 0)
-    }
+    /// What a file looked like when last read.
+    typealias Stamp = FileStamp
 
     let paths: [String]
     let store: ClusterStore
@@ -119,11 +106,8 @@ public final class ManifestSource: Sendable {
 
     /// The file's stamp (links followed), or that it no longer exists, or why it cannot be examined.
     func stamp(_ file: String) -> Examined {
-        var info = stat()
-        guard stat(file, &info) == 0 else { return errno == ENOENT || errno == ENOTDIR ? .absent : .unreadable(Self.reason()) }
-        func nanoseconds(_ t: timespec) -> Int { t.tv_sec &* 1_000_000_000 &+ t.tv_nsec }
-        return .present(Stamp(modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
-                              size: Int(info.st_size), inode: UInt(info.st_ino), device: UInt(info.st_dev)))
+        guard let stamp = FileStamp(path: file) else { return errno == ENOENT || errno == ENOTDIR ? .absent : .unreadable(Self.reason()) }
+        return .present(stamp)
     }
 
     /// Reads every new or changed file and drops removed ones. Returns how many files changed.

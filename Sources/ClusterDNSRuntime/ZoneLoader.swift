@@ -24,18 +24,19 @@ public enum ZoneLoader {
     /// Loads `*.zone` files, each on its own: a broken one is left out and reported, the others
     /// are loaded (as Knot serves the zones that load and fails only the broken one).
     public static func loadEach(directory: String) -> (zones: [StaticZone], failures: [Failure]) {
-        let (loaded, failures) = loadFiles(directory: directory)
+        guard let (loaded, failures) = loadFiles(directory: directory) else { return ([], []) }
         return (loaded.map(\.zone), failures)
     }
 
-    /// `loadEach`, with the file each zone was loaded from.
-    static func loadFiles(directory: String) -> (zones: [(file: String, zone: StaticZone)], failures: [Failure]) {
+    /// `loadEach`, with the file each zone was loaded from; nil when the directory cannot be
+    /// listed. Hidden files (`.name.zone`, an editor's or a ConfigMap volume's) are not zones.
+    static func loadFiles(directory: String) -> (zones: [(file: String, zone: StaticZone)], failures: [Failure])? {
         let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return ([], []) }
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return nil }
         var zones: [(file: String, zone: StaticZone)] = []
         var failures: [Failure] = []
         var fileOf: [DomainName: String] = [:]
-        for name in names.sorted() where name.hasSuffix(".zone") {
+        for name in names.sorted() where name.hasSuffix(".zone") && !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let origin = DomainName(String(name.dropLast(5))) else { continue }
             do {

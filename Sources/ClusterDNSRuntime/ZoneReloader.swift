@@ -4,31 +4,23 @@ import DNSModel
 import ClusterDNS
 import ClusterDNSAdmin
 
-/// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP (as
-/// Knot's and NSD's `reload`) and when a poll sees a file of the directory added, removed or
-/// rewritten (a zone file, or a file one `$INCLUDE`s; as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
+/// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP
+/// (as Knot's and NSD's `reload`) and when a poll sees a file of the directory added, removed
+/// or rewritten (a zone file, or a file one `$INCLUDE`s; as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
 /// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
 /// Each load builds a new `Authority` and hands it to `serve` in one piece.
 final class ZoneReloader: Sendable {
-    /// What identifies a version of a file without reading it, links followed (`stat(2)`): a
-    /// ConfigMap volume swaps the `..data` link its files point through, and the new version
-    /// is another inode, whatever its size and times.
-    struct Stamp: Equatable {
-        var size: Int
-        var modified: Int
-        var changed: Int
-        var inode: UInt
-        var device: UInt
-    }
 
     private struct State {
         /// The zone each file last loaded, by path.
         var lastGood: [String: StaticZone] = [:]
         /// The directory's files as they were when last loaded.
-        var stamps: [String: Stamp] = [:]
+        var stamps: [String: FileStamp] = [:]
     }
 
     let directory: String
+    /// The cluster domain, whose file is the cluster zone's overlay rather than a zone of its own.
+    let overlayOrigin: DomainName
     private let build: @Sendable ([StaticZone]) -> Authority
     private let serve: @Sendable (Authority) -> Void
     private let metrics: ClusterDNSMetrics?
@@ -37,26 +29,32 @@ final class ZoneReloader: Sendable {
 
     /// A reloader for `directory`: `build` makes the authority for a set of zones, `serve` puts it
     /// in service.
-    init(directory: String, metrics: ClusterDNSMetrics?, logger: Logger,
+    init(directory: String, overlayOrigin: DomainName, metrics: ClusterDNSMetrics?, logger: Logger,
          build: @escaping @Sendable ([StaticZone]) -> Authority, serve: @escaping @Sendable (Authority) -> Void) {
-        self.directory = directory; self.metrics = metrics; self.logger = logger
+        self.directory = directory; self.overlayOrigin = overlayOrigin.lowercased(); self.metrics = metrics; self.logger = logger
         self.build = build; self.serve = serve
     }
 
     /// Loads the directory and serves what loaded, plus, for a file that does not load now, the
-    /// zone it loaded last time. Returns the authority served.
+    /// zone it loaded last time. A directory that cannot be listed (no file descriptor left, no
+    /// permission) changes nothing: the zones served stay. Returns the authority served, nil when
+    /// nothing was served (the directory could not be listed).
     @discardableResult
-    func load(reason: String) -> Authority {
+    func load(reason: String) -> Authority? {
         state.withLock { s in
+            guard let stamps = Self.stamps(of: directory), let (loaded, failures) = ZoneLoader.loadFiles(directory: directory) else {
+                logger.error("zone directory cannot be listed; the zones served stay as they are",
+                             metadata: ["directory": "\(directory)", "reason": "\(reason)"])
+                return nil
+            }
             let before = s.stamps
-            s.stamps = Self.stamps(of: directory)
-            let (loaded, failures) = ZoneLoader.loadFiles(directory: directory)
+            s.stamps = stamps
             var zones = loaded.map(\.zone)
             var served = Set(zones.map(\.origin))
             var lastGood = Dictionary(loaded.map { ($0.file, $0.zone) }, uniquingKeysWith: { a, _ in a })
             for failure in failures {
                 // The last good version of a file that is still there, unless a file loaded now serves its zone.
-                if let kept = s.lastGood[failure.file], FileManager.default.fileExists(atPath: failure.file), !served.contains(kept.origin) {
+                if let kept = s.lastGood[failure.file], stamps[failure.file] != nil, !served.contains(kept.origin) {
                     zones.append(kept)
                     served.insert(kept.origin)
                     lastGood[failure.file] = kept
@@ -72,13 +70,8 @@ final class ZoneReloader: Sendable {
             logger.info("zones loaded", metadata: ["directory": "\(directory)", "zones": "\(zones.map { $0.origin.description })",
                                                    "reason": "\(reason)"])
             // Warnings for the files read for the first time or changed since, not again at every reload.
-            for (file, zone) in loaded where before[file] == nil || before[file] != s.stamps[file] {
-                let named = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                if DomainName(named).map({ $0.lowercased() != zone.origin }) ?? true {
-                    logger.warning("zone file serves a zone other than its name: the apex is its SOA owner",
-                                   metadata: ["file": "\(file)", "zone": "\(zone.origin)"])
-                }
-                for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+            for (file, zone) in loaded where before[file] != stamps[file] {
+                warn(about: zone, from: file)
             }
             let authority = build(zones)
             serve(authority)
@@ -86,11 +79,23 @@ final class ZoneReloader: Sendable {
         }
     }
 
+    /// Logs what a zone file holds that is served other than its reader may expect.
+    private func warn(about zone: StaticZone, from file: String) {
+        let named = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        if DomainName(named).map({ $0.lowercased() != zone.origin }) ?? true {
+            logger.warning("zone file serves a zone other than its name: the apex is its SOA owner",
+                           metadata: ["file": "\(file)", "zone": "\(zone.origin)"])
+        }
+        // The cluster domain's file is an overlay of plain names: nothing there is hidden by a DNAME.
+        let warnings = zone.origin == overlayOrigin ? zone.warnings.filter { !$0.contains("below a DNAME") } : zone.warnings
+        for warning in warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+    }
+
     /// Loads again when a file of the directory was added, removed or rewritten since the last
     /// load; returns whether it did.
     @discardableResult
     func reloadIfChanged() -> Bool {
-        guard state.withLock({ $0.stamps }) != Self.stamps(of: directory) else { return false }
+        guard let now = Self.stamps(of: directory), state.withLock({ $0.stamps }) != now else { return false }
         load(reason: "zone files changed")
         return true
     }
@@ -107,17 +112,13 @@ final class ZoneReloader: Sendable {
     }
 
     /// The stamp of each file of `directory` (hidden entries aside), by path; a file that
-    /// cannot be examined (a dangling link) has none.
-    static func stamps(of directory: String) -> [String: Stamp] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
-        var out: [String: Stamp] = [:]
+    /// cannot be examined (a dangling link) has none. Nil when the directory cannot be listed.
+    static func stamps(of directory: String) -> [String: FileStamp]? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        var out: [String: FileStamp] = [:]
         for name in names where !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            func nanoseconds(_ t: timespec) -> Int { t.tv_sec &* 1_000_000_000 &+ t.tv_nsec }
-            out[path] = Stamp(size: Int(info.st_size), modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
-                              inode: UInt(info.st_ino), device: UInt(info.st_dev))
+            out[path] = FileStamp(path: path)
         }
         return out
     }

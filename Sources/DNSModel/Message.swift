@@ -26,6 +26,8 @@ public struct EDNSOption: Hashable, Sendable {
     public var data: [UInt8]
     /// An option with its code and data.
     public init(code: UInt16, data: [UInt8]) { self.code = code; self.data = data }
+    /// NSID, the name server identifier (RFC 5001): empty in a query, the identifier in a reply.
+    public static let nsidCode: UInt16 = 3
 }
 
 /// A DNS message (RFC 1035 §4.1). `rcode` holds the full 12-bit code; encoding splits it

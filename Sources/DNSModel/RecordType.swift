@@ -25,6 +25,8 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let aaaa = RecordType(rawValue: 28)
     /// SRV: a service location (RFC 2782).
     public static let srv = RecordType(rawValue: 33)
+    /// DNAME: redirection of a subtree (RFC 6672); its RDATA is the target name, uncompressed.
+    public static let dname = RecordType(rawValue: 39)
     /// OPT: the EDNS pseudo-record (RFC 6891).
     public static let opt = RecordType(rawValue: 41)
     /// IXFR: an incremental zone transfer, as QTYPE only (RFC 1995).
@@ -36,7 +38,7 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     static let names: [UInt16: String] = [
         1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT",
-        28: "AAAA", 33: "SRV", 41: "OPT", 251: "IXFR", 252: "AXFR", 255: "ANY",
+        28: "AAAA", 33: "SRV", 39: "DNAME", 41: "OPT", 251: "IXFR", 252: "AXFR", 255: "ANY",
         257: "CAA", 99: "SPF", 35: "NAPTR", 43: "DS", 48: "DNSKEY", 46: "RRSIG", 47: "NSEC",
     ]
 

@@ -57,16 +57,18 @@ public enum ZoneFile {
     /// (relative to the including file's directory) with `origin`, or the current origin, as its
     /// origin; the including file's origin is unchanged after it (RFC 1035 §5.1).
     public static func load(path: String, origin: DomainName?, defaultTTL: UInt32 = 3600) throws(WireError) -> [ResourceRecord] {
-        try load(path: path, origin: origin, defaultTTL: defaultTTL, depth: 0)
+        try load(path: path, origin: origin, defaultTTL: defaultTTL, ttlFromDirective: false, depth: 0)
     }
 
-    private static func load(path: String, origin: DomainName?, defaultTTL: UInt32, depth: Int) throws(WireError) -> [ResourceRecord] {
+    private static func load(path: String, origin: DomainName?, defaultTTL: UInt32, ttlFromDirective: Bool,
+                             depth: Int) throws(WireError) -> [ResourceRecord] {
         guard let file = fopen(path, "r") else {
             let reason = String(cString: strerror(errno))
             throw WireError("\(path): cannot open: \(reason)")
         }
         defer { fclose(file) }
-        return try read(file, origin: origin, defaultTTL: defaultTTL, source: path, includeDepth: depth)
+        return try read(file, origin: origin, defaultTTL: defaultTTL, ttlFromDirective: ttlFromDirective,
+                        source: path, includeDepth: depth)
     }
 
     /// Owns the `origin`/`prev` dnames ldns updates while it reads, and frees them.
@@ -86,14 +88,22 @@ public enum ZoneFile {
     /// Reads records from `file`; `includeDepth` is nil for text, where `$INCLUDE` has no
     /// directory to be relative to and is refused.
     private static func read(_ file: UnsafeMutablePointer<FILE>, origin: DomainName?, defaultTTL: UInt32,
-                             source: String, includeDepth: Int?) throws(WireError) -> [ResourceRecord] {
+                             ttlFromDirective: Bool = false, source: String, includeDepth: Int?) throws(WireError) -> [ResourceRecord] {
         let state = ReaderState(origin: LDNS.rdf(origin ?? .root))
         guard state.origin != nil, state.prev != nil else { throw WireError("out of memory") }
         var ttl = defaultTTL
-        var ttlFromDirective = false
+        var ttlFromDirective = ttlFromDirective
         var line: Int32 = 1
         var soa: ResourceRecord?
         var records: [ResourceRecord] = []
+        /// Only the first SOA is kept (ldns's zone reader does the same), ahead of the rest.
+        func keep(_ record: ResourceRecord) {
+            if record.type == .soa {
+                if soa == nil { soa = record }
+            } else {
+                records.append(record)
+            }
+        }
         while feof(file) == 0 {
             var rr: UnsafeMutablePointer<ldns_rr>? = nil
             let entryStart = ftell(file)
@@ -112,11 +122,7 @@ public enum ZoneFile {
                     throw WireError("\(source): record type \(record.type) cannot appear in a zone", line: lastLine(file, line))
                 }
                 if !ttlFromDirective { ttl = record.ttl }
-                if record.type == .soa {
-                    if soa == nil { soa = record }
-                } else {
-                    records.append(record)
-                }
+                keep(record)
                 continue
             }
             if let rr { ldns_rr_free(rr) }
@@ -141,20 +147,18 @@ public enum ZoneFile {
                 let path = target.hasPrefix("/") ? target : base + "/" + target
                 let includedOrigin: DomainName
                 if let includeOrigin {
-                    guard let name = includeOrigin.hasSuffix(".") ? DomainName(includeOrigin)
-                            : DomainName(includeOrigin + "." + current.description) else {
+                    let absolute = includeOrigin.hasSuffix(".") ? includeOrigin
+                        : includeOrigin + (current.isRoot ? "." : "." + current.description)
+                    guard let name = DomainName(absolute) else {
                         throw WireError("$INCLUDE origin \(includeOrigin) is not a domain name in \(source)", line: at)
                     }
                     includedOrigin = name
                 } else {
                     includedOrigin = current
                 }
-                for record in try load(path: path, origin: includedOrigin, defaultTTL: ttl, depth: depth + 1) {
-                    if record.type == .soa {
-                        if soa == nil { soa = record }
-                    } else {
-                        records.append(record)
-                    }
+                for record in try load(path: path, origin: includedOrigin, defaultTTL: ttl, ttlFromDirective: ttlFromDirective,
+                                       depth: depth + 1) {
+                    keep(record)
                 }
                 continue
             case LDNS_STATUS_OK:
@@ -181,7 +185,10 @@ public enum ZoneFile {
             let tokens = body.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
             guard let first = tokens.first else { continue }            // blank or comment only
             guard first.uppercased() == "$INCLUDE", (2...3).contains(tokens.count) else { return nil }
-            return (String(tokens[1]), tokens.count == 3 ? String(tokens[2]) : nil)
+            // A quoted file name (as BIND writes it) is the name without its quotes.
+            var name = Substring(tokens[1])
+            if name.count >= 2, name.first == "\"", name.last == "\"" { name = name.dropFirst().dropLast() }
+            return (String(name), tokens.count == 3 ? String(tokens[2]) : nil)
         }
         return nil
     }

@@ -200,65 +200,6 @@ import Darwin
         #expect(try ZoneFile.load(path: path, origin: nil) == ZoneFile.parse(Self.zone, origin: nil))
     }
 
-    /// Writes `files` (name → text) into a fresh directory; returns its path.
-    static func directory(_ files: [String: String]) throws -> String {
-        let dir = "/tmp/dnswire-include-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        mkdir(dir, 0o755)
-        for (name, text) in files {
-            let file = try #require(fopen(dir + "/" + name, "w"))
-            _ = text.withCString { fputs($0, file) }
-            fclose(file)
-        }
-        return dir
-    }
-
-    @Test("$INCLUDE (RFC 1035 §5.1): a file relative to the includer, with its own origin or the current one; the includer's origin unchanged after it; errors name the included file; a file including itself stops at the depth limit")
-    func include() throws {
-        let dir = try Self.directory([
-            "example.zone": """
-                $ORIGIN example.
-                @ 60 IN SOA ns h 1 2 3 4 5
-                $INCLUDE hosts.inc sub ; comment
-                after 60 IN A 192.0.2.9
-                $INCLUDE hosts.inc
-                $ORIGIN lab.example.
-                $INCLUDE hosts.inc
-                """,
-            "hosts.inc": "; hosts\nwww 60 IN A 192.0.2.1\nmail 60 IN A 192.0.2.2\n",
-            "bad.zone": "$ORIGIN example.\n$INCLUDE broken.inc\n",
-            "broken.inc": "ok 60 IN A 192.0.2.1\nbad 60 IN A 192.0.2.999\n",
-            "self.zone": "$ORIGIN example.\n$INCLUDE self.zone\n",
-            "missing.zone": "$INCLUDE nothing.inc\n",
-            "noarg.zone": "$INCLUDE\n",
-        ])
-        defer { _ = try? runRemove(dir) }
-        let records = try ZoneFile.load(path: dir + "/example.zone", origin: nil)
-        #expect(records.map(\.name.description) == ["example.", "www.sub.example.", "mail.sub.example.", "after.example.",
-                                                     "www.example.", "mail.example.", "www.lab.example.", "mail.lab.example."])
-        #expect(records.first?.type == .soa)
-        for (file, expected) in [("bad.zone", "broken.inc"), ("self.zone", "nested deeper than 8"),
-                                 ("missing.zone", "nothing.inc: cannot open"), ("noarg.zone", "takes a file name")] {
-            do {
-                _ = try ZoneFile.load(path: dir + "/" + file, origin: "example")
-                Issue.record("no error for \(file)")
-            } catch {
-                #expect(error.message.contains(expected), "\(file): \(error)")
-            }
-        }
-        do {
-            _ = try ZoneFile.load(path: dir + "/bad.zone", origin: nil)
-        } catch {
-            #expect(error.line == 2 && error.message.contains(dir + "/broken.inc"), "\(error)")
-        }
-    }
-
-    func runRemove(_ dir: String) throws {
-        for name in ["example.zone", "hosts.inc", "bad.zone", "broken.inc", "self.zone", "missing.zone", "noarg.zone"] {
-            unlink(dir + "/" + name)
-        }
-        rmdir(dir)
-    }
-
     @Test func loadMissingFileNamesThePath() {
         do {
             _ = try ZoneFile.load(path: "/nonexistent/dir/x.zone", origin: nil)

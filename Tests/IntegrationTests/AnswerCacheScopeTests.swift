@@ -105,7 +105,7 @@ struct AnswerCacheScopeTests {
         let key = AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false)
         func fill() {
             let (reply, scope) = compute(name, .a, snap)
-            cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
+            cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope, epoch: cache.epoch)
         }
         fill()
         // Churn in another Service: many new generations, the cached answer stays and is exact.
@@ -153,7 +153,7 @@ struct AnswerCacheScopeTests {
                 let (reply, scope) = compute(q.0, q.1, snap)
                 #expect(scope == .serviceObject(db), "\(q.0) \(q.1)")
                 cache.store(reply, query: Message.query(q.0, q.1, id: 1).wire(), tcp: false, transferAllowed: false,
-                            snapshot: snap, scope: scope)
+                            snapshot: snap, scope: scope, epoch: cache.epoch)
             }
         }
         fill()
@@ -190,7 +190,7 @@ struct AnswerCacheScopeTests {
             for name in names {
                 let (reply, scope) = compute(name, .a, snap)
                 cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false,
-                            snapshot: snap, scope: scope)
+                            snapshot: snap, scope: scope, epoch: cache.epoch)
             }
         }
         let web = ServiceKey(namespace: "default", name: "web")
@@ -261,7 +261,7 @@ struct AnswerCacheScopeTests {
         let name = DomainName("n\(i).svc.cluster.local.")!        // a namespace: one generation
         let (reply, scope) = compute(name, .a, snap)
         cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false,
-                    snapshot: snap, scope: scope)
+                    snapshot: snap, scope: scope, epoch: cache.epoch)
     }
 
     @Test("a negative answer is served, its SOA serial advanced, until its name can exist; a namespace's for one generation")
@@ -276,7 +276,7 @@ struct AnswerCacheScopeTests {
                                    "www.example.com.cluster.local.", "nope.svc.cluster.local."]
         for name in names {
             let (reply, scope) = compute(name, .a, snap)
-            cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false, snapshot: snap, scope: scope)
+            cache.store(reply, query: Message.query(name, .a, id: 1).wire(), tcp: false, transferAllowed: false, snapshot: snap, scope: scope, epoch: cache.epoch)
         }
         let soaSerial = { (bytes: [UInt8]) -> UInt32? in
             guard case .soa(let soa)? = try? Message(wire: bytes).authority.first?.data else { return nil }
@@ -345,5 +345,25 @@ struct AnswerCacheScopeTests {
         #expect(bare.header.sharedLength == 0)
         #expect(query.withUnsafeBytes { bare.matches($0) })
         #expect(!Array(query.prefix(query.count - 1) + [query.last! ^ 1]).withUnsafeBytes { bare.matches($0) })
+    }
+
+    @Test("removeAll empties the cache, and a reply computed before it (from the zones it replaced) is not stored after it")
+    func removeAllEndsAnEpoch() throws {
+        let store = ClusterStore()
+        let cache = AnswerCache(marks: store.changeMarks)
+        let snap = store.replace(source: "t", with: try objects(Self.services))
+        let name: DomainName = "web.default.svc.cluster.local."
+        let query = Message.query(name, .a, id: 1).wire()
+        let key = AnswerCache.Key(query: ByteBuffer(bytes: query), tcp: false, transferAllowed: false)
+        let (reply, scope) = compute(name, .a, snap)
+        let before = cache.epoch
+        cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope, epoch: before)
+        #expect(cache.reply(for: key, in: snap) != nil)
+        cache.removeAll()
+        #expect(cache.reply(for: key, in: snap) == nil && cache.usage.entries == 0)
+        cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope, epoch: before)
+        #expect(cache.reply(for: key, in: snap) == nil, "a reply of the ended epoch was stored")
+        cache.store(reply, query: query, tcp: false, transferAllowed: false, snapshot: snap, scope: scope, epoch: cache.epoch)
+        #expect(cache.reply(for: key, in: snap) != nil)
     }
 }
