@@ -14,15 +14,19 @@ public final class AdminAPI: Sendable {
     let options: AdminOptions
     let metrics: ClusterDNSMetrics?
     let waitingFor: @Sendable () -> [String]
+    let draining: @Sendable () -> Bool
     private let writeLock = Locked<Void>(())
     /// The authority `/v1/explain` and the status page use, and the generations seen (StatusPage.swift).
     let status = StatusState()
 
     /// - Parameters:
     ///   - waitingFor: the sources that have not loaded once yet (empty when ready).
+    ///   - draining: true once the server is shutting down (`/readyz` then fails).
     public init(store: ClusterStore, options: AdminOptions, metrics: ClusterDNSMetrics?,
-                waitingFor: @escaping @Sendable () -> [String], authority: Authority? = nil) {
+                waitingFor: @escaping @Sendable () -> [String], draining: @escaping @Sendable () -> Bool = { false },
+                authority: Authority? = nil) {
         self.store = store; self.options = options; self.metrics = metrics; self.waitingFor = waitingFor
+        self.draining = draining
         if let authority { status.setAuthority(authority) }
     }
 
@@ -57,6 +61,7 @@ public final class AdminAPI: Sendable {
             case .healthz:
                 return .text(200, "ok\n")
             case .readyz:
+                if draining() { return .text(503, "not ready: shutting down\n") }
                 let waiting = waitingFor()
                 return waiting.isEmpty ? .text(200, "ok\n")
                     : .text(503, "not ready: waiting for \(waiting.sorted().joined(separator: ", ")) to load\n")

@@ -80,7 +80,10 @@ public final class AdminServer: Sendable {
             eventLoopGroupProvider: .singleton,
             logger: hbLogger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: hbLogger))
-        let task = Task {
+        // Detached: a task started here would inherit the caller's graceful-shutdown context
+        // (swift-service-lifecycle keeps it task-local), and SIGTERM would close the admin server
+        // at once, before the lame duck's failing /readyz could be read. `stop()` ends it.
+        let task = Task.detached {
             do {
                 try await group.run()
                 continuation.yield(.failure(AdminServerError.stopped))

@@ -7,7 +7,7 @@ extension ClusterDNSServer {
     static func startAdmin(_ options: AdminOptions, store: ClusterStore, readiness: Readiness,
                            metrics: ClusterDNSMetrics, logger: Logger) async throws -> AdminServer {
         let api = AdminAPI(store: store, options: options, metrics: metrics,
-                           waitingFor: { readiness.waitingFor.sorted() })
+                           waitingFor: { readiness.waitingFor.sorted() }, draining: { readiness.isDraining })
         return try await AdminServer.start(api: api, logger: logger)
     }
 }

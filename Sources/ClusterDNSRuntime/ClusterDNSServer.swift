@@ -201,6 +201,12 @@ public struct ClusterDNSService: Service {
         running.withLock { $0 = server }
         defer { running.withLock { $0 = nil } }
         try? await gracefulShutdown()
+        if configuration.lameDuck > .zero {
+            server.readiness.drain()
+            logger.info("shutting down: /readyz fails, DNS still answered for the lame-duck time",
+                        metadata: ["lameduck": "\(configuration.lameDuck)"])
+            try? await Task.sleep(for: configuration.lameDuck)
+        }
         logger.info("shutting down")
         await server.stop()
     }

@@ -30,6 +30,10 @@ public struct Configuration: Sendable {
     public var zonePollInterval: Duration = .seconds(1)
     /// Event-loop threads for DNS (default: one per core).
     public var threads: Int = 0
+    /// On SIGTERM or SIGINT, how long `/readyz` fails while DNS is still answered before the
+    /// listeners close (a lame duck, as CoreDNS's `health { lameduck }`), so that clients are
+    /// moved off this replica before it stops answering. Zero: stop at once.
+    public var lameDuck: Duration = .zero
     /// Upstream resolvers for names outside our zones (`--upstream`); none: REFUSED.
     public var upstreams: [(host: String, port: Int)] = []
     /// How long one upstream gets before the next is tried.

@@ -7,6 +7,9 @@ public final class Readiness: Sendable {
     private let pending: Locked<Set<String>>
     /// Set once everything has loaded: the per-query check is then one atomic load.
     private let ready = Atomic<Bool>(false)
+    /// Set when the server is shutting down: `/readyz` fails so that endpoints drop it, while
+    /// DNS answers as before (a lame duck).
+    private let draining = Atomic<Bool>(false)
 
     /// Starts with every named source pending.
     public init(sources: Set<String> = []) { pending = Locked(sources) }
@@ -35,4 +38,10 @@ public final class Readiness: Sendable {
 
     /// Sources still loading.
     public var waitingFor: Set<String> { pending.withLock { $0 } }
+
+    /// Marks the server as shutting down (`/readyz` fails from now on; DNS is not affected).
+    public func drain() { draining.store(true, ordering: .releasing) }
+
+    /// True once `drain()` was called.
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
 }

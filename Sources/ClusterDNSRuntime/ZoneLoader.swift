@@ -24,23 +24,25 @@ public enum ZoneLoader {
     /// Loads `*.zone` files, each on its own: a broken one is left out and reported, the others
     /// are loaded (as Knot serves the zones that load and fails only the broken one).
     public static func loadEach(directory: String) -> (zones: [StaticZone], failures: [Failure]) {
-        guard let (loaded, failures) = loadFiles(directory: directory) else { return ([], []) }
-        return (loaded.map(\.zone), failures)
+        guard let loaded = loadFiles(directory: directory) else { return ([], []) }
+        return (loaded.zones.map(\.zone), loaded.failures)
     }
 
-    /// `loadEach`, with the file each zone was loaded from; nil when the directory cannot be
-    /// listed. Hidden files (`.name.zone`, an editor's or a ConfigMap volume's) are not zones.
-    static func loadFiles(directory: String) -> (zones: [(file: String, zone: StaticZone)], failures: [Failure])? {
+    /// `loadEach`, with the file each zone was loaded from and the files `$INCLUDE`s named; nil
+    /// when the directory cannot be listed. Hidden files (`.name.zone`, an editor's or a
+    /// ConfigMap volume's) are not zones.
+    static func loadFiles(directory: String) -> (zones: [(file: String, zone: StaticZone)], failures: [Failure], included: [String])? {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return nil }
         var zones: [(file: String, zone: StaticZone)] = []
         var failures: [Failure] = []
         var fileOf: [DomainName: String] = [:]
-        for name in names.sorted() where name.hasSuffix(".zone") && !name.hasPrefix(".") {
+        let includes = ZoneFile.Includes()
+        for name in names.sorted() where isZoneFile(name) {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let origin = DomainName(String(name.dropLast(5))) else { continue }
             do {
-                let records = try ZoneFile.load(path: path, origin: origin)
+                let records = try ZoneFile.load(path: path, origin: origin, includes: includes)
                 let apex = records.first { $0.type == .soa }?.name ?? origin
                 if let problem = problem(records, apex: apex) {
                     failures.append(Failure(file: path, reason: problem))
@@ -57,8 +59,11 @@ public enum ZoneLoader {
                 failures.append(Failure(file: path, reason: "\(error)"))
             }
         }
-        return (zones, failures)
+        return (zones, failures, includes.paths)
     }
+
+    /// Whether a directory entry is a zone file: `NAME.zone`, not hidden.
+    static func isZoneFile(_ name: String) -> Bool { name.hasSuffix(".zone") && !name.hasPrefix(".") }
 
     /// Why a parsed zone may not be served, as Knot's and NSD's checks have it: no SOA at the apex
     /// (negative answers could not be cached, RFC 2308 §3), records of a class other than IN,

@@ -5,8 +5,8 @@ import ClusterDNS
 import ClusterDNSAdmin
 
 /// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP
-/// (as Knot's and NSD's `reload`) and when a poll sees a file of the directory added, removed
-/// or rewritten (a zone file, or a file one `$INCLUDE`s; as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
+/// (as Knot's and NSD's `reload`) and when a poll sees a zone file added, removed or rewritten,
+/// or a file one `$INCLUDE`s (as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
 /// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
 /// Each load builds a new `Authority` and hands it to `serve` in one piece.
 final class ZoneReloader: Sendable {
@@ -14,8 +14,10 @@ final class ZoneReloader: Sendable {
     private struct State {
         /// The zone each file last loaded, by path.
         var lastGood: [String: StaticZone] = [:]
-        /// The directory's files as they were when last loaded.
+        /// The zone files and the files they include, as they were when last loaded.
         var stamps: [String: FileStamp] = [:]
+        /// The files `$INCLUDE`s named at the last load.
+        var included: [String] = []
     }
 
     let directory: String
@@ -42,13 +44,15 @@ final class ZoneReloader: Sendable {
     @discardableResult
     func load(reason: String) -> Authority? {
         state.withLock { s in
-            guard let stamps = Self.stamps(of: directory), let (loaded, failures) = ZoneLoader.loadFiles(directory: directory) else {
+            guard let (loaded, failures, included) = ZoneLoader.loadFiles(directory: directory),
+                  let stamps = Self.stamps(of: directory, including: included) else {
                 logger.error("zone directory cannot be listed; the zones served stay as they are",
                              metadata: ["directory": "\(directory)", "reason": "\(reason)"])
                 return nil
             }
             let before = s.stamps
             s.stamps = stamps
+            s.included = included
             var zones = loaded.map(\.zone)
             var served = Set(zones.map(\.origin))
             var lastGood = Dictionary(loaded.map { ($0.file, $0.zone) }, uniquingKeysWith: { a, _ in a })
@@ -91,11 +95,12 @@ final class ZoneReloader: Sendable {
         for warning in warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
     }
 
-    /// Loads again when a file of the directory was added, removed or rewritten since the last
-    /// load; returns whether it did.
+    /// Loads again when a zone file was added, removed or rewritten since the last load, or a
+    /// file one includes; returns whether it did.
     @discardableResult
     func reloadIfChanged() -> Bool {
-        guard let now = Self.stamps(of: directory), state.withLock({ $0.stamps }) != now else { return false }
+        let (stamps, included) = state.withLock { ($0.stamps, $0.included) }
+        guard let now = Self.stamps(of: directory, including: included), stamps != now else { return false }
         load(reason: "zone files changed")
         return true
     }
@@ -111,15 +116,18 @@ final class ZoneReloader: Sendable {
         }
     }
 
-    /// The stamp of each file of `directory` (hidden entries aside), by path; a file that
-    /// cannot be examined (a dangling link) has none. Nil when the directory cannot be listed.
-    static func stamps(of directory: String) -> [String: FileStamp]? {
+    /// The stamp of each zone file of `directory` and of each of `included`, by path; a file
+    /// that cannot be examined (a dangling link, an included file not there) has none. Nil when
+    /// the directory cannot be listed. Other files of the directory do not count: a log written
+    /// there does not reload the zones.
+    static func stamps(of directory: String, including included: [String]) -> [String: FileStamp]? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
         var out: [String: FileStamp] = [:]
-        for name in names where !name.hasPrefix(".") {
+        for name in names where ZoneLoader.isZoneFile(name) {
             let path = (directory as NSString).appendingPathComponent(name)
             out[path] = FileStamp(path: path)
         }
+        for path in included { out[path] = FileStamp(path: path) }
         return out
     }
 }

@@ -57,18 +57,33 @@ public enum ZoneFile {
     /// (relative to the including file's directory) with `origin`, or the current origin, as its
     /// origin; the including file's origin is unchanged after it (RFC 1035 §5.1).
     public static func load(path: String, origin: DomainName?, defaultTTL: UInt32 = 3600) throws(WireError) -> [ResourceRecord] {
-        try load(path: path, origin: origin, defaultTTL: defaultTTL, ttlFromDirective: false, depth: 0)
+        try load(path: path, origin: origin, defaultTTL: defaultTTL, ttlFromDirective: false, depth: 0, includes: nil)
+    }
+
+    /// `load`, also telling which files `$INCLUDE` lines named (read or not: a missing one is
+    /// named too), so that a watcher can look at them; appended to `includes` as they are met.
+    public static func load(path: String, origin: DomainName?, includes: Includes) throws(WireError) -> [ResourceRecord] {
+        try load(path: path, origin: origin, defaultTTL: 3600, ttlFromDirective: false, depth: 0, includes: includes)
+    }
+
+    /// The paths `$INCLUDE` lines named during a `load`.
+    public final class Includes {
+        /// In the order met.
+        public private(set) var paths: [String] = []
+        /// An empty list.
+        public init() {}
+        func note(_ path: String) { paths.append(path) }
     }
 
     private static func load(path: String, origin: DomainName?, defaultTTL: UInt32, ttlFromDirective: Bool,
-                             depth: Int) throws(WireError) -> [ResourceRecord] {
+                             depth: Int, includes: Includes?) throws(WireError) -> [ResourceRecord] {
         guard let file = fopen(path, "r") else {
             let reason = String(cString: strerror(errno))
             throw WireError("\(path): cannot open: \(reason)")
         }
         defer { fclose(file) }
         return try read(file, origin: origin, defaultTTL: defaultTTL, ttlFromDirective: ttlFromDirective,
-                        source: path, includeDepth: depth)
+                        source: path, includeDepth: depth, includes: includes)
     }
 
     /// Owns the `origin`/`prev` dnames ldns updates while it reads, and frees them.
@@ -88,7 +103,8 @@ public enum ZoneFile {
     /// Reads records from `file`; `includeDepth` is nil for text, where `$INCLUDE` has no
     /// directory to be relative to and is refused.
     private static func read(_ file: UnsafeMutablePointer<FILE>, origin: DomainName?, defaultTTL: UInt32,
-                             ttlFromDirective: Bool = false, source: String, includeDepth: Int?) throws(WireError) -> [ResourceRecord] {
+                             ttlFromDirective: Bool = false, source: String, includeDepth: Int?,
+                             includes: Includes? = nil) throws(WireError) -> [ResourceRecord] {
         let state = ReaderState(origin: LDNS.rdf(origin ?? .root))
         guard state.origin != nil, state.prev != nil else { throw WireError("out of memory") }
         var ttl = defaultTTL
@@ -145,6 +161,7 @@ public enum ZoneFile {
                 let current = LDNS.domainName(state.origin) ?? origin ?? .root
                 let base = source.lastIndex(of: "/").map { String(source[..<$0]) } ?? "."
                 let path = target.hasPrefix("/") ? target : base + "/" + target
+                includes?.note(path)
                 let includedOrigin: DomainName
                 if let includeOrigin {
                     let absolute = includeOrigin.hasSuffix(".") ? includeOrigin
@@ -157,7 +174,7 @@ public enum ZoneFile {
                     includedOrigin = current
                 }
                 for record in try load(path: path, origin: includedOrigin, defaultTTL: ttl, ttlFromDirective: ttlFromDirective,
-                                       depth: depth + 1) {
+                                       depth: depth + 1, includes: includes) {
                     keep(record)
                 }
                 continue

@@ -49,6 +49,8 @@ struct Serve: AsyncParsableCommand {
     var labels: String?
     @Option(name: .customLong("max-udp-size"), help: ArgumentHelp("Largest UDP answer, 512–4096.", valueName: "BYTES"))
     var maxUDPSize: Int = 1232
+    @Option(name: .long, help: ArgumentHelp("On SIGTERM or SIGINT, keep answering DNS this long while /readyz fails (lame duck), then stop, 0–300.", valueName: "SECONDS"))
+    var lameduck: Int = 0
     @Option(name: .long, help: ArgumentHelp("Name server identifier sent to clients that ask for it (EDNS NSID, RFC 5001; `dig +nsid`), e.g. the pod name, to tell replicas apart; up to 128 bytes. Default: none.", valueName: "TEXT"))
     var nsid: String?
     @Option(name: .customLong("transfer-allow"), help: ArgumentHelp("Client block allowed to AXFR; repeatable. Default: loopback.", valueName: "CIDR"))
@@ -80,6 +82,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (512...4096).contains(maxUDPSize) else { throw ValidationError("--max-udp-size \(maxUDPSize): must be 512–4096") }
         if let nsid, nsid.isEmpty || nsid.utf8.count > 128 { throw ValidationError("--nsid: 1 to 128 bytes") }
+        guard (0...300).contains(lameduck) else { throw ValidationError("--lameduck \(lameduck): must be between 0 and 300") }
         for c in transferAllow where CIDR(c) == nil { throw ValidationError("--transfer-allow \(c): not a CIDR block") }
         if admin != "off", Self.hostPort(admin) == nil { throw ValidationError("--admin \(admin): expected HOST:PORT or off") }
         guard AdminOptions.AuthScope(rawValue: adminAuth) != nil else { throw ValidationError("--admin-auth \(adminAuth): expected writes or all") }
@@ -152,6 +155,7 @@ struct Serve: AsyncParsableCommand {
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
         config.maxUDPSize = maxUDPSize
         config.nsid = nsid
+        config.lameDuck = .seconds(lameduck)
         config.syntheticChurnRate = max(0, syntheticChurn)
         config.syntheticChurnBatch = .milliseconds(max(1, syntheticChurnBatch))
         if !transferAllow.isEmpty { config.transferAllow = transferAllow.compactMap(CIDR.init) }

@@ -95,6 +95,32 @@ struct CLITests {
         #expect(serve.process.terminationStatus == 0)
     }
 
+    @Test("--lameduck: on SIGTERM /readyz fails at once while DNS is still answered, then the server stops with status 0")
+    func lameDuckShutdown() async throws {
+        guard let binary = requireClusterdnsBinary() else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lameduck-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--lameduck", "3",
+                                               "--manifests", repositoryRoot + "/examples", "--zones", dir.path],
+                                      logFile: dir.appendingPathComponent("serve.log").path)
+        defer { serve.stop() }
+        #expect(try await serve.waitForLog("dns listening"))
+        let port = try #require(serve.log.firstMatch(of: /udp=127\.0\.0\.1:(\d+)/).map { String($0.1) })
+        let adminPort = try #require(serve.log.firstMatch(of: /http=127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) })
+        let admin = Admin(port: adminPort)
+        #expect(try await admin.get("/readyz").status == 200)
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(try await serve.waitForLog("lame-duck"), "\(serve.log)")
+        let readyz = try await admin.get("/readyz")
+        #expect(readyz.status == 503 && String(decoding: readyz.body, as: UTF8.self).contains("shutting down"))
+        let answer = try await run("/usr/bin/dig", ["@127.0.0.1", "-p", port, "+short", "+tries=2", "web-0.web.default.svc.cluster.local"])
+        #expect(answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "10.244.1.10", "still answered while draining")
+        #expect(serve.process.isRunning)
+        serve.process.waitUntilExit()
+        #expect(serve.process.terminationStatus == 0)
+    }
+
     @Test("clusterdns serve raises its open-files limit to the hard limit")
     func openFilesLimit() async throws {
         guard let binary = requireClusterdnsBinary() else { return }
