@@ -98,8 +98,8 @@ public struct ClusterZone: Sendable {
     func answerName(_ question: Question, in snapshot: ClusterSnapshot) -> Answer {
         let owner = question.name
         let view = SnapshotView(snapshot)
-        var lookup = lookup(ClusterName(owner, apexLabelCount: apex.labelCount), owner: owner,
-                            type: question.type, view: view)
+        let name = ClusterName(owner, apexLabelCount: apex.labelCount)
+        var lookup = lookup(name, owner: owner, type: question.type, view: view)
         // Static records from the zone file live beside the generated ones.
         if let overlay, owner != apex, overlay.hasName(owner) {
             let fixed = overlay.lookup(owner, type: question.type)
@@ -112,7 +112,9 @@ public struct ClusterZone: Sendable {
         }
         switch lookup {
         case .nxdomain:
-            return Answer(rcode: .nxDomain, authority: [soa(in: snapshot)])
+            var answer = Answer(rcode: .nxDomain, authority: [soa(in: snapshot)])
+            answer.extendedError = whyMissing(name, view: view)
+            return answer
         case .records(let rrs, let additional):
             if rrs.isEmpty { return Answer(authority: [soa(in: snapshot)]) }
             return Answer(answer: rrs, additional: additional)

@@ -83,6 +83,7 @@ extension Authority {
         // Class ANY is answered like IN (RFC 1035 §3.2.5 QCLASS *); CH, HS, NONE and the rest: REFUSED.
         guard question.class == .in || question.class == .any else {
             reply.rcode = .refused
+            Self.explain(&reply, ExtendedError(ExtendedError.notSupported, "class \(question.class) is not served"))
             return .reply(reply.wire(maxSize: limit))
         }
         // TSIG (RFC 8945 §5.1): it must be the last additional record; we hold no keys, so a signed
@@ -107,13 +108,16 @@ extension Authority {
         if zone == .outside {
             if context.canForward { return .forward(query) }
             reply.rcode = .refused
+            Self.explain(&reply, ExtendedError(ExtendedError.notAuthoritative, "not a zone served here, and no upstream is configured"))
             return .reply(reply.wire(maxSize: limit))
         }
         var answer = answer(question, zone: zone, in: snapshot)
         if !context.synced, zone == .cluster || { if case .reverse = zone { true } else { false } }(),
            answer.rcode == .nxDomain {
             answer.rcode = .servFail
+            answer.extendedError = ExtendedError(ExtendedError.notReady, "the cluster state is still loading")
         }
+        Self.explain(&reply, answer.extendedError)
         if zone == .cluster { scope = cluster.scope(of: answer, question: question, in: snapshot) }
         reply.authoritative = !answer.isReferral
         reply.rcode = answer.rcode
@@ -121,6 +125,13 @@ extension Authority {
         reply.authority = answer.authority
         reply.additional = answer.additional
         return .reply(reply.wire(maxSize: limit))
+    }
+
+    /// Adds `error` to the reply as an Extended DNS Error option (RFC 8914), when the query used
+    /// EDNS (an option needs an OPT record; a client without EDNS gets the bare rcode).
+    static func explain(_ reply: inout Message, _ error: ExtendedError?) {
+        guard let error, reply.edns != nil else { return }
+        reply.edns?.options.append(.extendedError(error.code, error.text))
     }
 
     /// The UDP reply size: 512 without EDNS (RFC 1035 §4.2.1), else the client's size within
@@ -168,6 +179,9 @@ extension Authority {
         let permitted = context.isTCP ? context.transferAllowed : question.type == .ixfr
         guard permitted, let soa = transferSOA(zone, in: snapshot), question.name == soa.name else {
             reply.rcode = .refused
+            Self.explain(&reply, !context.isTCP ? ExtendedError(ExtendedError.notSupported, "AXFR is served over TCP only")
+                : !context.transferAllowed ? ExtendedError(ExtendedError.prohibited, "zone transfers are not allowed to this client")
+                : ExtendedError(ExtendedError.notAuthoritative, "not the apex of a zone served here"))
             return .reply(reply.wire(maxSize: context.isTCP ? 65535 : udpLimit(reply)))
         }
         reply.authoritative = true

@@ -14,8 +14,8 @@ package enum ReplyScope: Sendable, Hashable {
     /// stays absent): an answer about the names of a Service that is not headless (its cluster IPs
     /// and ports, spec §2.3), which its endpoints never touch. `ChangeMarks.Subject.serviceObject`.
     case serviceObject(ServiceKey)
-    /// Exact while the Service object (not its endpoints) is unchanged and so are its ready
-    /// endpoints with this DNS label: an answer about `<label>.<service>.<namespace>.svc.<zone>`
+    /// Exact while the Service object (not its endpoints) is unchanged and so are its endpoints
+    /// (ready or not: an NXDOMAIN says when one is not ready) with this DNS label: an answer about `<label>.<service>.<namespace>.svc.<zone>`
     /// (spec §2.4.1), which its siblings' readiness does not touch. `ChangeMarks.Subject`
     /// `.serviceObject` and `.endpoint`.
     case endpoint(ServiceKey, label: String)

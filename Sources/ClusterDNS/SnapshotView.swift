@@ -34,6 +34,8 @@ struct ServiceView {
     /// The entry's ready endpoints, sorted by address (the entry's own array, not a copy per
     /// endpoint). Their DNS names use `Endpoint.dnsLabel`.
     var readyEndpoints: [Endpoint] { entry.readyEndpoints }
+    /// The entry's endpoints that are not ready (for saying why a name is missing).
+    var notReadyEndpoints: [Endpoint] { entry.notReadyEndpoints }
 
     init(_ entry: ServiceEntry) {
         self.entry = entry

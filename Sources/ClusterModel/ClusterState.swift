@@ -206,8 +206,9 @@ struct ClusterState {
             added.remove(at: i)
             return true
         }
-        for e in removed where e.ready { markLabel(of: e, in: key) }
-        for e in added where e.ready { markLabel(of: e, in: key) }
+        // Not-ready endpoints too: an NXDOMAIN for one says it is not ready (`whyMissing`).
+        for e in removed { markLabel(of: e, in: key) }
+        for e in added { markLabel(of: e, in: key) }
         // …then equal addresses, which the address index counts once per mention.
         var gone = removed.map(\.address), came = added.map(\.address)
         gone.removeAll { a in
@@ -219,26 +220,17 @@ struct ClusterState {
         for a in came { index(a, of: key) }
     }
 
-    /// Stores a recomputed entry when it differs: marks the DNS labels of the ready endpoints that
-    /// differ between the old and new lists (both sorted by `EndpointComputer.order`) as changed,
-    /// and updates the address index by the difference between the old and new addresses of all
-    /// endpoints, ready or not (so a readiness flip, the commonest change, leaves it untouched).
+    /// Stores a recomputed entry when it differs: marks the DNS labels of the endpoints, ready or
+    /// not, that differ between the old and new lists (both sorted by `EndpointComputer.order`)
+    /// as changed, and updates the address index by the difference between the old and new
+    /// addresses of all endpoints (so a readiness flip, the commonest change, leaves it untouched).
     private mutating func store(_ new: ServiceEntry, replacing old: ServiceEntry) {
         guard new != old else { return }
         let key = old.key
         setService(key, new, endpointsOnly: new.service == old.service && new.source == old.source)
-        let a = old.readyEndpoints, b = new.readyEndpoints
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && EndpointComputer.order(a[i], b[j])) {
-                markLabel(of: a[i], in: key); i += 1
-            } else if i == a.count || EndpointComputer.order(b[j], a[i]) {
-                markLabel(of: b[j], in: key); j += 1
-            } else {
-                if a[i] != b[j] { markLabel(of: a[i], in: key); markLabel(of: b[j], in: key) }
-                i += 1; j += 1
-            }
-        }
+        markDifferences(old.readyEndpoints, new.readyEndpoints, in: key)
+        // An NXDOMAIN for a not-ready endpoint's name says so (`whyMissing`): its label is marked too.
+        markDifferences(old.notReadyEndpoints, new.notReadyEndpoints, in: key)
         var was = AddressWalk(old), now = AddressWalk(new)
         while true {
             let x = was.peek, y = now.peek
@@ -263,7 +255,22 @@ struct ClusterState {
         if entry == nil { soleLists[key] = nil }
     }
 
-    /// Marks the name `<label>.<service>...` of a ready endpoint that appeared, went or changed.
+    /// Marks the labels of the endpoints that are in one sorted list and not the other, or differ.
+    private mutating func markDifferences(_ a: [Endpoint], _ b: [Endpoint], in key: ServiceKey) {
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && EndpointComputer.order(a[i], b[j])) {
+                markLabel(of: a[i], in: key); i += 1
+            } else if i == a.count || EndpointComputer.order(b[j], a[i]) {
+                markLabel(of: b[j], in: key); j += 1
+            } else {
+                if a[i] != b[j] { markLabel(of: a[i], in: key); markLabel(of: b[j], in: key) }
+                i += 1; j += 1
+            }
+        }
+    }
+
+    /// Marks the name `<label>.<service>...` of an endpoint that appeared, went or changed.
     private mutating func markLabel(of e: Endpoint, in key: ServiceKey) {
         changedSlots.append(ChangeMarks.Subject.endpoint(key, label: e.dnsLabel).slot)
     }

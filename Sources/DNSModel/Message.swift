@@ -28,6 +28,13 @@ public struct EDNSOption: Hashable, Sendable {
     public init(code: UInt16, data: [UInt8]) { self.code = code; self.data = data }
     /// NSID, the name server identifier (RFC 5001): empty in a query, the identifier in a reply.
     public static let nsidCode: UInt16 = 3
+    /// Extended DNS Error (RFC 8914 §2).
+    public static let extendedErrorCode: UInt16 = 15
+
+    /// An Extended DNS Error option: INFO-CODE, then EXTRA-TEXT in UTF-8 (RFC 8914 §2).
+    public static func extendedError(_ info: UInt16, _ text: String) -> EDNSOption {
+        EDNSOption(code: extendedErrorCode, data: [UInt8(info >> 8), UInt8(info & 0xFF)] + Array(text.utf8))
+    }
 }
 
 /// A DNS message (RFC 1035 §4.1). `rcode` holds the full 12-bit code; encoding splits it

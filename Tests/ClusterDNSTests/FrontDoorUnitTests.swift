@@ -18,9 +18,14 @@ struct FrontDoorUnitTests {
         return try Message(wire: bytes)
     }
 
-    @Test("before every source has loaded, a would-be NXDOMAIN is SERVFAIL; existing names still answer (CoreDNS C14)")
+    @Test("before every source has loaded, a would-be NXDOMAIN is SERVFAIL (with EDE 14, Not Ready, to EDNS clients); existing names still answer (CoreDNS C14)")
     func notSynced() throws {
-        #expect(try reply(.query("nope.testns.svc.cluster.local.", .a), synced: false).rcode == .servFail)
+        let early = try reply(.query("nope.testns.svc.cluster.local.", .a), synced: false)
+        #expect(early.rcode == .servFail)
+        // RFC 8914 §4.15: Not Ready, with a text.
+        let option = early.edns?.options.first { $0.code == EDNSOption.extendedErrorCode }
+        #expect(option.map { Array($0.data.prefix(2)) } == [0, 14])
+        #expect(try reply(.query("nope.testns.svc.cluster.local.", .a, edns: nil), synced: false).edns == nil)
         #expect(try reply(.query("nope.testns.svc.cluster.local.", .a), synced: true).rcode == .nxDomain)
         let known = try reply(.query("svc1.testns.svc.cluster.local.", .a), synced: false)
         #expect(known.rcode == .noError)

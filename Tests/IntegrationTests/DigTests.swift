@@ -117,6 +117,49 @@ struct DigTests {
         }
     }
 
+    @Test("Extended DNS Errors (RFC 8914) say why: a headless Service without ready endpoints, an endpoint not ready, a name outside our zones, a class not served, a transfer not allowed; none without EDNS")
+    func extendedErrors() async throws {
+        let dir = try writeTemporaryFiles(["db.yaml": """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: db, namespace: default}
+            spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: db-0, namespace: default, labels: {app: db}}
+            spec: {hostname: db-0, subdomain: db, containers: [{name: pg, image: pg}]}
+            status: {podIP: 10.244.9.1, conditions: [{type: Ready, status: "False"}]}
+            """])
+        try await withServer(manifests: [repositoryRoot + "/examples", dir],
+                             configure: { $0.transferAllow = [CIDR("192.0.2.0/24")!] }) { server in
+            /// The EDE line dig prints, if any.
+            func ede(_ args: [String]) async throws -> String? {
+                try await digAsync(server.port, args).split(separator: "\n").first { $0.contains("; EDE:") }.map(String.init)
+            }
+            for _ in 0..<2 {                                         // the second from the answer cache
+                let db = try await ede(["+nocookie", "db.default.svc.cluster.local"])
+                #expect(db?.contains("service default/db has no ready endpoints (1 not ready)") == true, "\(String(describing: db))")
+                let srv = try await ede(["+nocookie", "_pg._tcp.db.default.svc.cluster.local", "SRV"])
+                #expect(srv?.contains("has no ready endpoints") == true, "\(String(describing: srv))")
+                let web2 = try await ede(["+nocookie", "web-2.web.default.svc.cluster.local"])
+                #expect(web2?.contains("endpoint web-2 of service default/web is not ready") == true, "\(String(describing: web2))")
+            }
+            // A name that does not exist needs no reason; a client without EDNS gets none.
+            #expect(try await ede(["nothing.default.svc.cluster.local"]) == nil)
+            #expect(try await ede(["web-9.web.default.svc.cluster.local"]) == nil)
+            #expect(try await ede(["+noedns", "db.default.svc.cluster.local"]) == nil)
+            #expect(try await ede(["example.org"])?.contains("EDE: 20") == true)
+            #expect(try await ede(["-c", "CH", "version.bind", "TXT"])?.contains("EDE: 21") == true)
+            // dig prints no reply to a refused AXFR: our client reads the option.
+            let port = server.port
+            let refused = try await offPool { try DNSClient(port: port).exchange(.query("cluster.local.", .axfr), tcp: true) }
+            #expect(refused.rcode == .refused)
+            let option = refused.edns?.options.first { $0.code == EDNSOption.extendedErrorCode }
+            #expect(option.map { Array($0.data.prefix(2)) } == [0, 18], "\(String(describing: refused.edns))")
+        }
+    }
+
     @Test("our own client, several queries pipelined on one TCP connection")
     func ownClient() async throws {
         try await withServer { server in
