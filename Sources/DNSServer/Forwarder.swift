@@ -81,7 +81,8 @@ public final class Forwarder: Sendable {
             loopsSeen.add(1, ordering: .relaxed)
             logger.error("forwarding loop: our own forwarded query came back to us; answering SERVFAIL",
                          metadata: ["name": "\(question.name)", "type": "\(question.type)"])
-            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize))
+            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize,
+                                         reason: (0, "forwarding loop: this query came back to us")).wire(maxSize: maxSize))
         }
         let dnssecOK = query.edns?.dnssecOK ?? false
         let key = ResponseCache.Key(question, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
@@ -91,13 +92,17 @@ public final class Forwarder: Sendable {
         }
         guard admit() else {
             logger.warning("too many forwards in flight; answering SERVFAIL", metadata: ["limit": "\(configuration.maxInFlight)"])
-            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize))
+            return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize,
+                                         reason: (0, "too many queries waiting for an upstream")).wire(maxSize: maxSize))
         }
         return .deferred { [self] in
             defer { release() }
             let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled,
                                                carrying: carried)
-            guard let answer else { return Self.failure(query, maxUDPSize: configuration.maxUDPSize).wire(maxSize: maxSize) }
+            // 22, No Reachable Authority (RFC 8914 §4.23).
+            guard let answer else {
+                return Self.failure(query, maxUDPSize: configuration.maxUDPSize, reason: (22, "no upstream answered")).wire(maxSize: maxSize)
+            }
             return clientReply(query, answer).wire(maxSize: maxSize)
         }
     }
@@ -261,11 +266,15 @@ public final class Forwarder: Sendable {
                 edns: query.edns.map { EDNS(udpPayloadSize: UInt16(configuration.maxUDPSize), dnssecOK: $0.dnssecOK) })
     }
 
-    /// SERVFAIL for `query`, with RA set.
-    public static func failure(_ query: Message, maxUDPSize: Int = 1232) -> Message {
+    /// SERVFAIL for `query`, with RA set, and for an EDNS client the reason as an Extended DNS
+    /// Error (RFC 8914: INFO-CODE, text) when given.
+    public static func failure(_ query: Message, maxUDPSize: Int = 1232, reason: (code: UInt16, text: String)? = nil) -> Message {
         Message(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
                 recursionAvailable: true, checkingDisabled: query.checkingDisabled, rcode: .servFail,
                 questions: query.questions,
-                edns: query.edns.map { EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: $0.dnssecOK) })
+                edns: query.edns.map {
+                    EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: $0.dnssecOK,
+                         options: reason.map { [.extendedError($0.code, $0.text)] } ?? [])
+                })
     }
 }

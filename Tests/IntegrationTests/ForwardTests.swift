@@ -84,7 +84,7 @@ struct ForwardTests {
         }
     }
 
-    @Test("every upstream dead → each asked twice, then SERVFAIL, within the deadline; a closed port fails fast")
+    @Test("every upstream dead → each asked twice, then SERVFAIL (EDE 22), within the deadline; a closed port fails fast")
     func allDead() async throws {
         let a = SilentUDPSocket(), b = SilentUDPSocket()
         try await withServer(configure: {
@@ -95,6 +95,7 @@ struct ForwardTests {
             let out = try await digAsync(server.port, ["www.upstream.test"])
             #expect(digStatus(out) == "SERVFAIL")
             #expect(digFlags(out).contains("ra"))
+            #expect(out.contains("EDE: 22 (No Reachable Authority)"), "\(out)")
             // Two rounds of two 500 ms waits (one lost datagram is not the end).
             #expect(seconds(since: start) >= 1.9)
         }
