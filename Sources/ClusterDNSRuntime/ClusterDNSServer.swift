@@ -67,7 +67,7 @@ public final class ClusterDNSServer: Sendable {
     public static func start(_ config: Configuration, logger: Logger) async throws -> ClusterDNSServer {
         let started = ContinuousClock.now
         let readiness = Readiness(sources: ["zones", "manifests"])
-        let store = ClusterStore()
+        let store = ClusterStore(endpointNaming: config.endpointNaming)
         let metrics = config.metrics ?? ClusterDNSMetrics()
         // The admin server starts first so that /healthz and /readyz (503) answer while loading.
         let admin = try await config.admin.asyncMap { try await startAdmin($0, store: store, readiness: readiness, metrics: metrics, logger: logger) }

@@ -16,6 +16,8 @@ public struct Configuration: Sendable {
     public var ttl: UInt32 = 5
     /// Pod A record mode.
     public var podMode: PodRecordMode = .insecure
+    /// What endpoints without a hostname are called (`--endpoint-pod-names`).
+    public var endpointNaming: EndpointNaming = .address
     /// Largest UDP answer.
     public var maxUDPSize: Int = 1232
     /// The name server identifier sent to clients that ask (EDNS NSID, RFC 5001); nil: none.

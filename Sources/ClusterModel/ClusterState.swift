@@ -10,6 +10,8 @@ struct LabelPair: Hashable, Sendable {
 /// snapshots, hence sharded) and private indexes that make one change cost O(what it affects).
 struct ClusterState {
     var generation: UInt64 = 0
+    /// What endpoints without a hostname are called.
+    var naming: EndpointNaming = .address
     var services = ShardedDictionary<ServiceKey, ServiceEntry>()
     var pods = ShardedDictionary<NamespacedName, KubePod>()
     var endpoints = ShardedDictionary<NamespacedName, KubeEndpoints>()
@@ -173,7 +175,7 @@ struct ClusterState {
             guard let entry = services[key] else { continue }
             let s = entry.service
             let sliceList = (slicesByService[key] ?? []).compactMap { slices[NamespacedName(namespace: key.namespace, name: $0)] }
-            let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s))
+            let new = EndpointComputer.entry(for: s, slices: sliceList, endpoints: endpoints[key], pods: selectedPods(s), naming: naming)
             store(new, replacing: entry)
         }
         for (key, changed) in dirtyPods where !dirty.contains(key) {
@@ -184,7 +186,7 @@ struct ClusterState {
                 guard let p = pods[NamespacedName(namespace: key.namespace, name: name)], Self.matches(selector, p.labels) else { return nil }
                 return p
             }
-            let (new, patch) = EndpointComputer.entry(updating: entry, pods: names, to: current)
+            let (new, patch) = EndpointComputer.entry(updating: entry, pods: names, to: current, naming: naming)
             store(new, replacing: entry, patch: patch)
         }
         dirty.removeAll(keepingCapacity: true)

@@ -62,10 +62,12 @@ public final class ClusterStore: Sendable {
     /// the change is published (see `ChangeMarks`).
     package let changeMarks = ChangeMarks()
 
-    /// An empty store at generation 0.
-    public init() {
+    /// An empty store at generation 0; endpoints without a hostname are named by `endpointNaming`.
+    public init(endpointNaming: EndpointNaming = .address) {
         published = Locked(ClusterSnapshot.empty)
-        writer = Locked(Writer())
+        var writer = Writer()
+        writer.state.naming = endpointNaming
+        self.writer = Locked(writer)
     }
 
     /// The latest published snapshot.

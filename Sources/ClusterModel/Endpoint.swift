@@ -64,16 +64,28 @@ public struct Endpoint: Sendable, Hashable {
     /// The ports, named after the Service ports.
     @inlinable public var ports: [EndpointPort] { fields.value.ports }
 
-    /// Builds an endpoint.
-    public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = []) {
+    /// Builds an endpoint, named by `naming` when it has no hostname.
+    public init(address: IPAddress, hostname: String? = nil, ready: Bool = true, targetPod: String? = nil, ports: [EndpointPort] = [],
+                naming: EndpointNaming = .address) {
+        let podLabel = naming == .podName ? targetPod.flatMap { Names.isDNS1123Label(Names.lowercased($0)) ? $0 : nil } : nil
         fields = Box(Fields(address: address, hostname: hostname, ready: ready, targetPod: targetPod, ports: ports,
-                            dnsLabel: Names.lowercased(hostname ?? address.dashed)))
+                            dnsLabel: Names.lowercased(hostname ?? podLabel ?? address.dashed)))
     }
 
-    /// The endpoint's DNS label under its Service: its hostname, or its dashed address when it has
-    /// none (spec §2.4.1 leaves that label free; CoreDNS `endpointHostname` uses the dashed IP),
-    /// ASCII lower-cased as DNS names compare (RFC 4343).
+    /// The endpoint's DNS label under its Service: its hostname; without one, its dashed address
+    /// (spec §2.4.1 leaves that label free; CoreDNS `endpointHostname` uses the dashed IP), or,
+    /// with `EndpointNaming.podName`, its pod's name when that is a DNS label (CoreDNS
+    /// `endpoint_pod_names`); ASCII lower-cased as DNS names compare (RFC 4343).
     @inlinable public var dnsLabel: String { fields.value.dnsLabel }
+}
+
+/// What an endpoint without a hostname is called under its Service (spec §2.4.1 leaves it free).
+public enum EndpointNaming: String, Sendable, Hashable, CaseIterable {
+    /// Its address, dashed: `10-244-1-7.svc.ns.svc.cluster.local` (CoreDNS's default).
+    case address
+    /// Its pod's name, when the pod is known and its name is a DNS label (at most 63
+    /// characters), else its dashed address (CoreDNS `endpoint_pod_names`).
+    case podName
 }
 
 /// Where a Service's endpoints came from.

@@ -4,17 +4,18 @@ import DNSModel
 enum EndpointComputer {
     /// The entry for `service`: from its EndpointSlices if any, else its v1 Endpoints object,
     /// else from the selected pods (`pods` must be the pods of its namespace its selector matches).
-    static func entry(for service: KubeService, slices: [KubeEndpointSlice], endpoints: KubeEndpoints?, pods: [KubePod]) -> ServiceEntry {
+    static func entry(for service: KubeService, slices: [KubeEndpointSlice], endpoints: KubeEndpoints?, pods: [KubePod],
+                      naming: EndpointNaming = .address) -> ServiceEntry {
         // ExternalName services have no endpoints (core/v1 ServiceSpec; spec A4).
         guard service.type != .externalName else { return ServiceEntry(service: service) }
         var list: [Endpoint]
         let source: EndpointSource
         if !slices.isEmpty {
-            list = fromSlices(slices, service: service); source = .endpointSlices
+            list = fromSlices(slices, service: service, naming: naming); source = .endpointSlices
         } else if let endpoints {
-            list = fromEndpoints(endpoints, service: service); source = .endpoints
+            list = fromEndpoints(endpoints, service: service, naming: naming); source = .endpoints
         } else if let selector = service.selector, !selector.isEmpty {
-            list = fromPods(pods, service: service); source = .pods
+            list = fromPods(pods, service: service, naming: naming); source = .pods
         } else {
             return ServiceEntry(service: service)
         }
@@ -35,7 +36,8 @@ enum EndpointComputer {
     /// recomputing the entry from all selected pods, at the cost of the changed pods (plus one
     /// pass over the list) instead. Also returns the endpoints it took out and put in, so the
     /// store updates its indexes by them instead of walking both lists again.
-    static func entry(updating entry: ServiceEntry, pods changed: [String], to current: [KubePod]) -> (ServiceEntry, Patch) {
+    static func entry(updating entry: ServiceEntry, pods changed: [String], to current: [KubePod],
+                      naming: EndpointNaming = .address) -> (ServiceEntry, Patch) {
         var ready = entry.readyEndpoints, notReady = entry.notReadyEndpoints
         var patch = Patch()
         // Usually one pod changed: compare names instead of hashing every endpoint's pod name.
@@ -59,7 +61,7 @@ enum EndpointComputer {
         take(from: &ready)
         take(from: &notReady)
         let shared = (ready.first ?? notReady.first)?.ports
-        for e in fromPods(current, service: entry.service, sharing: shared) {
+        for e in fromPods(current, service: entry.service, sharing: shared, naming: naming) {
             patch.added.append(e)
             if e.ready { insert(e, into: &ready) } else { insert(e, into: &notReady) }
         }
@@ -86,7 +88,7 @@ enum EndpointComputer {
     /// Merges all slices, de-duplicating by (address, port set); a duplicate that is ready anywhere is ready.
     /// Ready is `conditions.ready`, nil counting as ready (CoreDNS `object/endpoint.go`);
     /// `publishNotReadyAddresses` or the tolerate-unready annotation makes everything ready (spec A0.4, §2.1).
-    static func fromSlices(_ slices: [KubeEndpointSlice], service: KubeService) -> [Endpoint] {
+    static func fromSlices(_ slices: [KubeEndpointSlice], service: KubeService, naming: EndpointNaming = .address) -> [Endpoint] {
         struct Identity: Hashable { let address: IPAddress; let ports: Set<EndpointPort> }
         var index: [Identity: Int] = [:]
         var out: [Endpoint] = []
@@ -100,10 +102,11 @@ enum EndpointComputer {
                     if let i = index[id] {
                         let old = out[i]
                         out[i] = Endpoint(address: address, hostname: old.hostname ?? e.hostname, ready: old.ready || ready,
-                                          targetPod: old.targetPod ?? e.targetName, ports: old.ports)
+                                          targetPod: old.targetPod ?? e.targetName, ports: old.ports, naming: naming)
                     } else {
                         index[id] = out.count
-                        out.append(Endpoint(address: address, hostname: e.hostname, ready: ready, targetPod: e.targetName, ports: ports))
+                        out.append(Endpoint(address: address, hostname: e.hostname, ready: ready, targetPod: e.targetName, ports: ports,
+                                            naming: naming))
                     }
                 }
             }
@@ -112,14 +115,15 @@ enum EndpointComputer {
     }
 
     /// Every address of every subset; `notReadyAddresses` are not ready (spec A0.4).
-    static func fromEndpoints(_ endpoints: KubeEndpoints, service: KubeService) -> [Endpoint] {
+    static func fromEndpoints(_ endpoints: KubeEndpoints, service: KubeService, naming: EndpointNaming = .address) -> [Endpoint] {
         var out: [Endpoint] = []
         var seen: Set<Endpoint> = []
         for subset in endpoints.subsets {
             let ports = subset.ports.sorted()
             for (list, ready) in [(subset.addresses, true), (subset.notReadyAddresses, service.publishesNotReadyEndpoints)] {
                 for a in list {
-                    let e = Endpoint(address: a.ip, hostname: a.hostname, ready: ready, targetPod: a.targetName, ports: ports)
+                    let e = Endpoint(address: a.ip, hostname: a.hostname, ready: ready, targetPod: a.targetName, ports: ports,
+                                     naming: naming)
                     if seen.insert(e).inserted { out.append(e) }
                 }
             }
@@ -137,7 +141,8 @@ enum EndpointComputer {
     /// service has no IPv6 endpoint (no AAAA, no dashed IPv6 name, no IPv6 PTR).
     /// Equal port lists share one array (`shared` seeds it), as the pods of one workload resolve
     /// the service's ports alike.
-    static func fromPods(_ pods: [KubePod], service: KubeService, sharing shared: [EndpointPort]? = nil) -> [Endpoint] {
+    static func fromPods(_ pods: [KubePod], service: KubeService, sharing shared: [EndpointPort]? = nil,
+                         naming: EndpointNaming = .address) -> [Endpoint] {
         var out: [Endpoint] = []
         var shared = shared
         for pod in pods {
@@ -148,7 +153,7 @@ enum EndpointComputer {
             var ports = service.ports.compactMap { resolve($0, in: pod) }.sorted()
             if ports == shared { ports = shared! } else { shared = ports }
             for ip in pod.podIPs where service.admitsEndpoint(ip) {
-                out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports))
+                out.append(Endpoint(address: ip, hostname: hostname, ready: ready, targetPod: pod.name, ports: ports, naming: naming))
             }
         }
         return out

@@ -28,6 +28,8 @@ struct Explain: ParsableCommand {
     var domain: String = "cluster.local"
     @Option(name: .long, help: ArgumentHelp("Ask a running server's admin API instead.", valueName: "URL"))
     var server: String?
+    @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
+    var endpointPodNames = false
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -55,7 +57,7 @@ struct Explain: ParsableCommand {
             print(e.text)
             return
         }
-        let store = ClusterStore()
+        let store = ClusterStore(endpointNaming: endpointPodNames ? .podName : .address)
         let (files, unreadable) = ManifestSource.files(under: manifests)
         if let (path, reason) = unreadable.first { throw CommandFailure("\(path): \(reason)") }
         for file in files {

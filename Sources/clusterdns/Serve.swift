@@ -37,6 +37,8 @@ struct Serve: AsyncParsableCommand {
     var upstream: [String] = []
     @Option(name: .long, help: ArgumentHelp("TTL of cluster records, 0–3600 (also the SOA minimum).", valueName: "SECONDS"))
     var ttl: UInt32 = 5
+    @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
+    var endpointPodNames = false
     @Option(name: .long, help: ArgumentHelp("Pod A records: insecure, verified or disabled.", valueName: "MODE"))
     var pods: String = "insecure"
     @Option(name: .long, help: ArgumentHelp("Kubeconfig of a cluster to watch (Services, EndpointSlices, Namespaces, Pods). Without it, in a pod (KUBERNETES_SERVICE_HOST set), the service account is used.", valueName: "PATH"))
@@ -153,6 +155,7 @@ struct Serve: AsyncParsableCommand {
         config.zonesDirectory = zones ?? (fm.fileExists(atPath: "zones") ? "zones" : nil)
         config.ttl = ttl
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
+        config.endpointNaming = endpointPodNames ? .podName : .address
         config.maxUDPSize = maxUDPSize
         config.nsid = nsid
         config.lameDuck = .seconds(lameduck)

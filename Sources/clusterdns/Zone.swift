@@ -22,6 +22,8 @@ struct Zone: ParsableCommand {
     var domain: String = "cluster.local"
     @Option(name: .long, help: ArgumentHelp("TTL of every record, 0–3600 (also the SOA minimum), as for serve.", valueName: "SECONDS"))
     var ttl: UInt32 = 5
+    @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
+    var endpointPodNames = false
     @Flag(name: .long, help: "Also print the reverse zones (in-addr.arpa, ip6.arpa).")
     var reverse = false
     @Option(name: .long, help: ArgumentHelp("Directory of zone files; the one for the cluster domain supplies SOA, NS and extra names, as for serve. Default: ./zones when present.", valueName: "DIR"))
@@ -41,7 +43,7 @@ struct Zone: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "clusterdns")
         logger.logLevel = .critical
-        let store = ClusterStore()
+        let store = ClusterStore(endpointNaming: endpointPodNames ? .podName : .address)
         let source = ManifestSource(paths: manifests, store: store, logger: logger)
         source.scan()
         if let (_, message) = source.currentErrors.sorted(by: { $0.key < $1.key }).first {

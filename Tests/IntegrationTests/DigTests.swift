@@ -160,6 +160,32 @@ struct DigTests {
         }
     }
 
+    @Test("--endpoint-pod-names: an endpoint without a hostname is named by its pod (A, SRV target, PTR), a hostname still wins, a pod name that is not a DNS label keeps the dashed IP")
+    func endpointPodNames() async throws {
+        // A valid pod name (a DNS subdomain) that is not a DNS label: a dot, 71 characters.
+        let long = String(repeating: "p", count: 40) + "." + String(repeating: "q", count: 30)
+        let dir = try writeTemporaryFiles(["long.yaml": """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: \(long), namespace: shop, labels: {app: worker}}
+            spec: {containers: [{name: w, image: w}]}
+            status: {podIP: 10.244.2.22, conditions: [{type: Ready, status: "True"}]}
+            """])
+        try await withServer(manifests: [repositoryRoot + "/examples", dir], configure: { $0.endpointNaming = .podName }) { server in
+            #expect(try await digShort(server.port, "worker-a.workers.shop.svc.cluster.local") == ["10.244.2.20"])
+            #expect(digStatus(try await digAsync(server.port, ["10-244-2-20.workers.shop.svc.cluster.local"])) == "NXDOMAIN")
+            #expect(try await digShort(server.port, "-x", "10.244.2.20").contains("worker-a.workers.shop.svc.cluster.local."))
+            let srv = try await digShort(server.port, "workers.shop.svc.cluster.local", "SRV")
+            #expect(srv.contains { $0.hasSuffix("worker-a.workers.shop.svc.cluster.local.") }, "\(srv)")
+            #expect(try await digShort(server.port, "10-244-2-22.workers.shop.svc.cluster.local") == ["10.244.2.22"])
+            #expect(try await digShort(server.port, "web-0.web.default.svc.cluster.local") == ["10.244.1.10"])
+        }
+        try await withServer { server async throws in
+            #expect(try await digShort(server.port, "10-244-2-20.workers.shop.svc.cluster.local") == ["10.244.2.20"])
+            #expect(digStatus(try await digAsync(server.port, ["worker-a.workers.shop.svc.cluster.local"])) == "NXDOMAIN")
+        }
+    }
+
     @Test("our own client, several queries pipelined on one TCP connection")
     func ownClient() async throws {
         try await withServer { server in
