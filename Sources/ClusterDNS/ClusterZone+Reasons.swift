@@ -11,7 +11,8 @@ extension ClusterZone {
     func whyMissing(_ name: ClusterName, view: SnapshotView) -> ExtendedError? {
         switch name {
         case .service(let ns, let svc), .port(let ns, let svc, _, _):
-            guard let entry = view.service(ns, svc), case .headless = entry.kind, entry.readyEndpoints.isEmpty else { return nil }
+            guard let entry = view.service(ns, svc), entry.readyEndpoints.isEmpty else { return nil }
+            if case .headless = entry.kind {} else if !isIgnoredAsEmpty(entry) { return nil }
             let notReady = entry.notReadyEndpoints.count
             return ExtendedError(ExtendedError.other, "service \(ns)/\(svc) has no ready endpoints"
                                  + (notReady > 0 ? " (\(notReady) not ready)" : ""))

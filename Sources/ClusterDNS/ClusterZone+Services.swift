@@ -10,6 +10,7 @@ extension ClusterZone {
     /// `<svc>.<ns>.svc.<zone>`: cluster IPs (spec §2.3.1), every ready endpoint for a headless
     /// service (§2.4.1; none ready is NXDOMAIN), or a CNAME for ExternalName (§2.5).
     func serviceLookup(_ entry: ServiceView, owner: DomainName, type: RecordType) -> Lookup {
+        if isIgnoredAsEmpty(entry) { return .nxdomain }
         switch entry.kind {
         case .externalName(let target):
             guard let target else { return .nxdomain }   // an IP literal or a bad name is not served
@@ -27,14 +28,21 @@ extension ClusterZone {
 
     /// SRV on the bare service name: every port, named or not (a CoreDNS extension).
     func srvForAllPorts(_ entry: ServiceView, owner: DomainName) -> Lookup {
-        srv(entry, ports: entry.ports, owner: owner)
+        isIgnoredAsEmpty(entry) ? .nxdomain : srv(entry, ports: entry.ports, owner: owner)
+    }
+
+    /// True for a ClusterIP Service without a ready endpoint when `ignoresEmptyServices`: its
+    /// names are then NXDOMAIN, as a headless Service's are.
+    func isIgnoredAsEmpty(_ entry: ServiceView) -> Bool {
+        guard ignoresEmptyServices, case .clusterIP = entry.kind else { return false }
+        return entry.readyEndpoints.isEmpty
     }
 
     /// `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV: named ports only (spec §2.3.2, §2.4.2).
     func portLookup(_ entry: ServiceView, port: String, proto: String, owner: DomainName,
                     type: RecordType) -> Lookup {
         let matching = entry.ports.filter { $0.name?.lowercased() == port && $0.proto == proto }
-        guard !matching.isEmpty, entry.kind.isAddressable else { return .nxdomain }
+        guard !matching.isEmpty, entry.kind.isAddressable, !isIgnoredAsEmpty(entry) else { return .nxdomain }
         if case .headless = entry.kind, entry.readyEndpoints.isEmpty { return .nxdomain }
         guard type == .srv || type == .any else { return .records([]) }
         return srv(entry, ports: matching, owner: owner)
@@ -42,7 +50,7 @@ extension ClusterZone {
 
     /// True when `_<proto>.<svc>...` is an empty non-terminal: some named port uses that protocol.
     func protocolExists(_ entry: ServiceView, proto: String) -> Bool {
-        guard entry.kind.isAddressable else { return false }
+        guard entry.kind.isAddressable, !isIgnoredAsEmpty(entry) else { return false }
         if case .headless = entry.kind, entry.readyEndpoints.isEmpty { return false }
         return entry.ports.contains { $0.name != nil && $0.proto == proto }
     }

@@ -28,11 +28,16 @@ public struct ClusterZone: Sendable {
     /// looks newer) unless the last run published more than one generation per second of uptime.
     public let serialBase: UInt32
 
+    /// When true, a ClusterIP (NodePort, LoadBalancer) Service with no ready endpoint answers
+    /// NXDOMAIN, as a headless one does, so that a client's search path moves on (CoreDNS
+    /// `ignore empty_service`); the spec (§2.3) answers its cluster IP whatever its endpoints.
+    public let ignoresEmptyServices: Bool
+
     /// The zone for `apex`, its records living `ttl` seconds.
     public init(apex: DomainName = "cluster.local.", ttl: UInt32 = 5, podMode: PodRecordMode = .insecure,
-                overlay: StaticZone? = nil, serialBase: UInt32 = 0) {
+                overlay: StaticZone? = nil, serialBase: UInt32 = 0, ignoresEmptyServices: Bool = false) {
         self.apex = apex.lowercased(); self.ttl = ttl; self.podMode = podMode; self.overlay = overlay
-        self.serialBase = serialBase
+        self.serialBase = serialBase; self.ignoresEmptyServices = ignoresEmptyServices
     }
 
     /// The zone's SOA: the overlay's when it has one (serial advanced by the snapshot generation,

@@ -51,7 +51,11 @@ extension ClusterZone {
     /// ports, a CNAME target; spec §2.3, §2.5), or no Service (absent until one is created, which
     /// marks the object). Only a headless Service's names read its endpoints (§2.4).
     func narrowed(_ key: ServiceKey, in snapshot: ClusterSnapshot) -> ReplyScope {
-        guard let entry = snapshot.services[key], entry.service.isHeadless else { return .serviceObject(key) }
+        guard let entry = snapshot.services[key] else { return .serviceObject(key) }
+        // With `ignoresEmptyServices`, a ClusterIP Service's answers read its endpoints too.
+        guard entry.service.isHeadless || (ignoresEmptyServices && entry.service.type != .externalName) else {
+            return .serviceObject(key)
+        }
         return .service(key)
     }
 

@@ -82,7 +82,7 @@ public final class ClusterDNSServer: Sendable {
         let build: @Sendable ([StaticZone]) -> Authority = { zones in
             let overlay = zones.first { $0.origin == config.domain }
             let cluster = ClusterZone(apex: config.domain, ttl: config.ttl, podMode: config.podMode, overlay: overlay,
-                                      serialBase: serialBase)
+                                      serialBase: serialBase, ignoresEmptyServices: config.ignoreEmptyServices)
             return Authority(cluster: cluster, staticZones: zones, maxUDPSize: config.maxUDPSize,
                              nsid: config.nsid.map { Array($0.utf8) })
         }

@@ -16,6 +16,8 @@ public struct Configuration: Sendable {
     public var ttl: UInt32 = 5
     /// Pod A record mode.
     public var podMode: PodRecordMode = .insecure
+    /// ClusterIP Services without a ready endpoint answer NXDOMAIN (`--ignore-empty-services`).
+    public var ignoreEmptyServices = false
     /// What endpoints without a hostname are called (`--endpoint-pod-names`).
     public var endpointNaming: EndpointNaming = .address
     /// Largest UDP answer.

@@ -28,6 +28,8 @@ struct Explain: ParsableCommand {
     var domain: String = "cluster.local"
     @Option(name: .long, help: ArgumentHelp("Ask a running server's admin API instead.", valueName: "URL"))
     var server: String?
+    @Flag(name: .customLong("ignore-empty-services"), help: "A ClusterIP Service without ready endpoints answers NXDOMAIN, as a headless one does (CoreDNS ignore empty_service).")
+    var ignoreEmptyServices = false
     @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
     var endpointPodNames = false
     @Flag(name: .long, help: "Print JSON.")
@@ -68,7 +70,7 @@ struct Explain: ParsableCommand {
                 throw CommandFailure("\(error)")
             }
         }
-        let authority = Authority(cluster: ClusterZone(apex: DomainName(domain)!.lowercased()))
+        let authority = Authority(cluster: ClusterZone(apex: DomainName(domain)!.lowercased(), ignoresEmptyServices: ignoreEmptyServices))
         let e = authority.explain(DomainName(name)!, type: RecordType(type)!, in: store.snapshot)
         if json {
             let encoder = JSONEncoder()

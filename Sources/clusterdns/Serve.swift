@@ -37,6 +37,8 @@ struct Serve: AsyncParsableCommand {
     var upstream: [String] = []
     @Option(name: .long, help: ArgumentHelp("TTL of cluster records, 0–3600 (also the SOA minimum).", valueName: "SECONDS"))
     var ttl: UInt32 = 5
+    @Flag(name: .customLong("ignore-empty-services"), help: "A ClusterIP Service without ready endpoints answers NXDOMAIN, as a headless one does (CoreDNS ignore empty_service).")
+    var ignoreEmptyServices = false
     @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
     var endpointPodNames = false
     @Option(name: .long, help: ArgumentHelp("Pod A records: insecure, verified or disabled.", valueName: "MODE"))
@@ -156,6 +158,7 @@ struct Serve: AsyncParsableCommand {
         config.ttl = ttl
         config.podMode = PodRecordMode(rawValue: pods) ?? .insecure
         config.endpointNaming = endpointPodNames ? .podName : .address
+        config.ignoreEmptyServices = ignoreEmptyServices
         config.maxUDPSize = maxUDPSize
         config.nsid = nsid
         config.lameDuck = .seconds(lameduck)

@@ -22,6 +22,8 @@ struct Zone: ParsableCommand {
     var domain: String = "cluster.local"
     @Option(name: .long, help: ArgumentHelp("TTL of every record, 0–3600 (also the SOA minimum), as for serve.", valueName: "SECONDS"))
     var ttl: UInt32 = 5
+    @Flag(name: .customLong("ignore-empty-services"), help: "A ClusterIP Service without ready endpoints answers NXDOMAIN, as a headless one does (CoreDNS ignore empty_service).")
+    var ignoreEmptyServices = false
     @Flag(name: .customLong("endpoint-pod-names"), help: "Name endpoints without a hostname by their pod (<pod>.<svc>.<ns>.svc...) instead of their dashed IP, when the pod name is a DNS label (CoreDNS endpoint_pod_names).")
     var endpointPodNames = false
     @Flag(name: .long, help: "Also print the reverse zones (in-addr.arpa, ip6.arpa).")
@@ -62,7 +64,8 @@ struct Zone: ParsableCommand {
             throw CommandFailure("\(failure)")
         }
         let overlay = loaded?.zones.first { $0.origin == apex }
-        let zone = ClusterZone(apex: apex, ttl: ttl, overlay: overlay, serialBase: ClusterZone.serialBaseNow)
+        let zone = ClusterZone(apex: apex, ttl: ttl, overlay: overlay, serialBase: ClusterZone.serialBaseNow,
+                               ignoresEmptyServices: ignoreEmptyServices)
         let snapshot = store.snapshot
         let records = zone.records(in: snapshot)
         print(ZoneFile.render(records, origin: zone.apex), terminator: "")

@@ -4,6 +4,7 @@ import Testing
 import DNSModel
 import DNSServer
 import ClusterDNSRuntime
+import ClusterModel
 
 /// The real server, queried with dig and drill over UDP and TCP.
 @Suite("Server answers real clients", .serialized)
@@ -183,6 +184,31 @@ struct DigTests {
         try await withServer { server async throws in
             #expect(try await digShort(server.port, "10-244-2-20.workers.shop.svc.cluster.local") == ["10.244.2.20"])
             #expect(digStatus(try await digAsync(server.port, ["worker-a.workers.shop.svc.cluster.local"])) == "NXDOMAIN")
+        }
+    }
+
+    @Test("--ignore-empty-services: a ClusterIP Service without ready endpoints is NXDOMAIN (with its reason) until one turns ready; the reply cached before is not served after")
+    func ignoreEmptyServices() async throws {
+        try await withServer(configure: { $0.ignoreEmptyServices = true }) { server in
+            // `kubernetes` has no endpoints in the demo cluster; `api` has two ready pods.
+            for _ in 0..<2 {
+                let out = try await digAsync(server.port, ["+nocookie", "kubernetes.default.svc.cluster.local"])
+                #expect(digStatus(out) == "NXDOMAIN")
+                #expect(out.contains("service default/kubernetes has no ready endpoints"), "\(out)")
+            }
+            #expect(digStatus(try await digAsync(server.port, ["+nocookie", "_https._tcp.kubernetes.default.svc.cluster.local", "SRV"])) == "NXDOMAIN")
+            #expect(try await digShort(server.port, "api.shop.svc.cluster.local") == ["10.96.0.10"])
+            let endpoints = try ManifestDecoder.decode("""
+                apiVersion: v1
+                kind: Endpoints
+                metadata: {name: kubernetes, namespace: default}
+                subsets: [{addresses: [{ip: 192.168.0.10}], ports: [{name: https, port: 6443}]}]
+                """, source: "test").objects
+            server.store.apply(endpoints.map { .upsert($0) })
+            #expect(try await digShort(server.port, "+nocookie", "kubernetes.default.svc.cluster.local") == ["10.96.0.1"])
+        }
+        try await withServer { server async throws in
+            #expect(try await digShort(server.port, "kubernetes.default.svc.cluster.local") == ["10.96.0.1"])
         }
     }
 
