@@ -147,7 +147,6 @@ public struct StaticZone: Sendable {
         wildcardSource(for: key).map { emptyNonTerminals.contains($0) } ?? false
     }
 
-
     /// For a name below a DNAME owner (the one nearest the apex), the DNAME and a CNAME from the
     /// name to the name with the owner's suffix replaced by the target, with the DNAME's TTL;
     /// YXDOMAIN with the DNAME when that name would be too long (RFC 6672 §3.2, §2.2). Nil for a
