@@ -82,8 +82,12 @@ public struct Authority: Sendable {
     /// last name's (`Answer.followingCNAMEs`).
     public func answer(_ question: Question, zone: Zone, in snapshot: ClusterSnapshot) -> Answer {
         answerInZone(question, zone: zone, in: snapshot).followingCNAMEs(of: question) { target in
+            // Each step in the zone that holds its name: a static zone nested in another
+            // (`example.test.` inside `test.`) answers for its names, not its parent.
             let next = self.zone(for: target, in: snapshot, ownsAllReverse: true)
-            return next == .outside ? nil : answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
+            guard next != .outside else { return nil }
+            let answer = answerInZone(Question(name: target, type: question.type), zone: next, in: snapshot)
+            return answer.isReferral ? nil : answer          // delegated space is not ours to answer
         }
     }
 
@@ -91,7 +95,8 @@ public struct Authority: Sendable {
         switch zone {
         case .cluster: return cluster.answer(question, in: snapshot)
         case .reverse: return cluster.reverseAnswer(question, in: snapshot)
-        case .static(let origin): return staticZones[origin]?.answer(question) ?? Answer(rcode: .refused)
+        // The name's own step only: the chain is followed by `answer`, zone by zone.
+        case .static(let origin): return staticZones[origin]?.answerName(question) ?? Answer(rcode: .refused)
         case .outside: return Answer(rcode: .refused)
         }
     }

@@ -13,6 +13,9 @@ extension ClusterZone {
         case .service(let ns, let svc), .port(let ns, let svc, _, _):
             guard let entry = view.service(ns, svc), entry.readyEndpoints.isEmpty else { return nil }
             if case .headless = entry.kind {} else if !isIgnoredAsEmpty(entry) { return nil }
+            // A `_port._proto` name the Service has no port for is missing whatever its endpoints.
+            if case .port(_, _, let port, let proto) = name,
+               !entry.ports.contains(where: { $0.name?.lowercased() == port && $0.proto == proto }) { return nil }
             let notReady = entry.notReadyEndpoints.count
             return ExtendedError(ExtendedError.other, "service \(ns)/\(svc) has no ready endpoints"
                                  + (notReady > 0 ? " (\(notReady) not ready)" : ""))

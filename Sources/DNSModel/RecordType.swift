@@ -71,7 +71,7 @@ public struct RecordClass: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let any = RecordClass(rawValue: 255)
     /// The mnemonic (`IN`, `NOERROR`, ...), or the number.
     public var description: String {
-        switch rawValue { case 1: "IN"; case 3: "CH"; case 255: "ANY"; default: "CLASS\(rawValue)" }
+        switch rawValue { case 1: "IN"; case 3: "CH"; case 4: "HS"; case 254: "NONE"; case 255: "ANY"; default: "CLASS\(rawValue)" }
     }
 }
 

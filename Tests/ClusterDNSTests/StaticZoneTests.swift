@@ -1,6 +1,7 @@
 import Testing
 import DNSModel
 import DNSWire
+import ClusterModel
 @testable import ClusterDNS
 
 /// Wildcards (RFC 4592) and DNAMEs (RFC 6672) in a static zone, without a peer server
@@ -64,5 +65,27 @@ import DNSWire
     func cnameToDNAMEOwner() {
         let back = answer("back.old.z.test.", .txt)
         #expect(back.answer.map(\.type) == [.dname, .cname, .cname, .txt], "\(back.answer)")
+    }
+
+    @Test("a CNAME or DNAME into a zone nested inside the one holding it is followed there (the nested zone answers for its names)")
+    func chainIntoNestedZone() throws {
+        let parent = StaticZone(origin: "test.", records: try ZoneFile.parse("""
+            $ORIGIN test.
+            @  300 IN SOA ns h 1 2 3 4 60
+            cn 300 IN CNAME www.example.test.
+            dn 300 IN DNAME example.test.
+            """, origin: "test."))
+        let child = StaticZone(origin: "example.test.", records: try ZoneFile.parse("""
+            $ORIGIN example.test.
+            @   300 IN SOA ns h 1 2 3 4 60
+            www 300 IN A 192.0.2.10
+            """, origin: "example.test."))
+        let authority = Authority(cluster: ClusterZone(), staticZones: [parent, child])
+        let snapshot = ClusterStore().snapshot
+        for name in ["cn.test.", "www.dn.test."] {
+            let answer = authority.answer(Question(name: DomainName(name)!, type: .a), in: snapshot)
+            #expect(answer.rcode == .noError, "\(name)")
+            #expect(answer.answer.last?.data == .a(IPv4Address(192, 0, 2, 10)), "\(name): \(answer.answer)")
+        }
     }
 }
