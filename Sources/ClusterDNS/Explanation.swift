@@ -132,11 +132,15 @@ extension Authority {
         case .pods: e.notes.append("endpoints are derived from the pods matching the selector \(Self.selectorText(s.selector))")
         case .none: break
         }
-        for ep in entry.readyEndpoints where hostname == nil || (ep.hostname ?? ep.address.dashed) == hostname {
+        if cluster.ignoresEmptyServices, !s.isHeadless, s.type != .externalName, entry.readyEndpoints.isEmpty {
+            e.notes.append("service \(ns)/\(svc) has no ready endpoints, so its names are NXDOMAIN (--ignore-empty-services)")
+        }
+        // An endpoint's name is its DNS label: its hostname, its pod's name (--endpoint-pod-names) or its dashed address.
+        for ep in entry.readyEndpoints where hostname == nil || ep.dnsLabel == hostname {
             e.contributors.append(.init(object: ep.targetPod.map { "pod \(ns)/\($0)" } ?? "endpoint",
                                         detail: "\(ep.address) ready" + (ep.hostname.map { ", hostname \($0)" } ?? "")))
         }
-        for ep in entry.notReadyEndpoints where hostname == nil || (ep.hostname ?? ep.address.dashed) == hostname {
+        for ep in entry.notReadyEndpoints where hostname == nil || ep.dnsLabel == hostname {
             e.excluded.append(.init(object: ep.targetPod.map { "pod \(ns)/\($0)" } ?? "endpoint", address: ep.address.description,
                                     reason: "not ready" + (ep.targetPod.flatMap { snapshot.pods[NamespacedName(namespace: ns, name: $0)] }?.isTerminating == true ? " (terminating)" : "")))
         }
@@ -153,7 +157,7 @@ extension Authority {
         let named = hostname != nil && pod.hostname?.lowercased() == hostname
         // For an endpoint name (`<hostname>.<service>`), only the pods that could own it: its
         // hostname, or its dashed address; for the service name, every pod selected or claiming it.
-        let related = hostname.map { h in named || pod.podIPs.contains { $0.dashed == h } }
+        let related = hostname.map { h in named || pod.name.lowercased() == h || pod.podIPs.contains { $0.dashed == h } }
             ?? (selected || pod.subdomain == s.name)
         guard related else { return nil }
         if entry.readyEndpoints.contains(where: { $0.targetPod == pod.name }) || entry.notReadyEndpoints.contains(where: { $0.targetPod == pod.name }) {

@@ -16,6 +16,32 @@ struct ExplainTests {
         #expect(e.text.contains("left out:"))
     }
 
+    @Test("explain follows the zone's options: an empty ClusterIP Service under ignoresEmptyServices; an endpoint named by its pod")
+    func options() throws {
+        let ignoring = Authority(cluster: ClusterZone(ignoresEmptyServices: true))
+        let empty = ignoring.explain("svc1.testns.svc.cluster.local.", type: .a, in: try snapshot())
+        #expect(empty.rcode == "NXDOMAIN")
+        #expect(empty.notes.contains { $0.contains("has no ready endpoints") && $0.contains("--ignore-empty-services") }, "\(empty.notes)")
+        let store = ClusterStore(endpointNaming: .podName)
+        store.apply(try ManifestDecoder.decode(fixtureYAML + """
+
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: pool, namespace: testns}
+            spec: {clusterIP: None, selector: {app: pool}, ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: pool-a, namespace: testns, labels: {app: pool}}
+            spec: {containers: [{name: c, image: i}]}
+            status: {podIP: 10.1.0.40, conditions: [{type: Ready, status: "False"}]}
+            """, source: "t").objects.map { .upsert($0) })
+        let byPod = authority.explain("pool-a.pool.testns.svc.cluster.local.", type: .a, in: store.snapshot)
+        #expect(byPod.rcode == "NXDOMAIN")
+        #expect(byPod.excluded.contains { $0.object == "pod testns/pool-a" && $0.reason.contains("not ready") }, "\(byPod.excluded)")
+    }
+
     @Test("a ready pod is named as contributor; a label mismatch and a wrong subdomain are explained")
     func reasons() throws {
         let yaml = fixtureYAML + """
