@@ -49,6 +49,9 @@ public struct Configuration: Sendable {
     public var maxForwardsInFlight: Int = 1000
     /// Most cached forwarded answers (0: no cache).
     public var forwardCacheEntries: Int = 10_000
+    /// How long past its TTL a forwarded answer may be served stale when no upstream answers
+    /// (`--serve-stale`, RFC 8767); zero: never.
+    public var serveStale: Duration = .zero
     /// Most DNS TCP connections open at once (RFC 7766 §6.2.2); more are closed when accepted.
     public var maxTCPConnections: Int = 1000
 

@@ -42,10 +42,10 @@ extension Configuration {
         logger.info("forwarding names outside our zones", metadata: [
             "upstreams": "\(addresses.map(\.text))",
             "timeout": "\(forwardTimeout)", "deadline": "\(forwardDeadline)", "max_in_flight": "\(maxForwardsInFlight)",
-            "cache_entries": "\(forwardCacheEntries)"])
+            "cache_entries": "\(forwardCacheEntries)", "serve_stale": "\(serveStale)"])
         return Forwarder(configuration: ForwarderConfiguration(
             upstreams: addresses, timeout: forwardTimeout, deadline: forwardDeadline, maxInFlight: maxForwardsInFlight,
-            cacheEntries: forwardCacheEntries, maxUDPSize: maxUDPSize), group: group, logger: logger)
+            cacheEntries: forwardCacheEntries, maxUDPSize: maxUDPSize, serveStale: serveStale), group: group, logger: logger)
     }
 
     /// True when `address` is one of our `--listen` addresses: the same port and IP, or a

@@ -22,11 +22,14 @@ public struct ForwarderConfiguration: Sendable {
     public var cacheEntries: Int
     /// The EDNS payload size we offer upstreams and to clients of forwarded answers.
     public var maxUDPSize: Int
+    /// How long past its TTL a cached answer may still be served, with a TTL of 30 s and EDE 3
+    /// (Stale Answer), when no upstream answers (RFC 8767); zero: never.
+    public var serveStale: Duration
 
     public init(upstreams: [SocketAddress], timeout: Duration = .seconds(2), deadline: Duration = .seconds(4),
-                maxInFlight: Int = 1000, cacheEntries: Int = 10_000, maxUDPSize: Int = 1232) {
+                maxInFlight: Int = 1000, cacheEntries: Int = 10_000, maxUDPSize: Int = 1232, serveStale: Duration = .zero) {
         self.upstreams = upstreams; self.timeout = timeout; self.deadline = deadline; self.maxInFlight = maxInFlight
-        self.cacheEntries = cacheEntries; self.maxUDPSize = maxUDPSize
+        self.cacheEntries = cacheEntries; self.maxUDPSize = maxUDPSize; self.serveStale = serveStale
     }
 }
 
@@ -57,7 +60,9 @@ public final class Forwarder: Sendable {
 
     public init(configuration: ForwarderConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration; self.group = group; self.logger = logger
-        self.cache = configuration.cacheEntries > 0 ? ResponseCache(capacity: configuration.cacheEntries) : nil
+        self.cache = configuration.cacheEntries > 0
+            ? ResponseCache(capacity: configuration.cacheEntries,
+                            staleWindow: UInt32(clamping: configuration.serveStale.components.seconds)) : nil
         var rng = SystemRandomNumberGenerator()
         self.tag = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
@@ -99,6 +104,13 @@ public final class Forwarder: Sendable {
             defer { release() }
             let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled,
                                                carrying: carried)
+            if answer == nil, let stale = cache?.lookupStale(key) {
+                // RFC 8767: the last answer, marked stale (EDE 3, RFC 8914 §4.4) with a short TTL.
+                logger.info("no upstream answered; serving a stale answer", metadata: ["name": "\(question.name)"])
+                var reply = clientReply(query, stale)
+                reply.edns?.options.append(.extendedError(3, "stale answer: no upstream answered"))
+                return reply.wire(maxSize: maxSize)
+            }
             // 22, No Reachable Authority (RFC 8914 §4.23).
             guard let answer else {
                 return Self.failure(query, maxUDPSize: configuration.maxUDPSize, reason: (22, "no upstream answered")).wire(maxSize: maxSize)
@@ -114,7 +126,8 @@ public final class Forwarder: Sendable {
         if let cache, let hit = cache.lookup(key) { return hit }
         guard admit() else { return nil }
         defer { release() }
-        return await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+        let answer = await forwardAndCache(question, key: key, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+        return answer ?? cache?.lookupStale(key)                       // RFC 8767, as `respond`
     }
 
     private func admit() -> Bool {

@@ -98,13 +98,20 @@ public final class ResponseCache: Sendable {
 
     /// Most entries held.
     public let capacity: Int
+    /// How long an entry is kept past its TTL, to be served stale when no upstream answers
+    /// (RFC 8767); zero: dropped when it expires.
+    public let staleWindow: UInt32
+    /// The TTL of a stale answer (RFC 8767 §4 recommends 30 s).
+    public static let staleTTL: UInt32 = 30
     private let state = Locked(State())
     private let hitCount = Atomic<Int>(0)
     private let missCount = Atomic<Int>(0)
     private let hitsCounter = Counter(label: "clusterdns_forward_cache_hits_total")
     private let missesCounter = Counter(label: "clusterdns_forward_cache_misses_total")
 
-    public init(capacity: Int = 10_000) { self.capacity = max(0, capacity) }
+    public init(capacity: Int = 10_000, staleWindow: UInt32 = 0) {
+        self.capacity = max(0, capacity); self.staleWindow = staleWindow
+    }
 
     /// Lookups answered from the cache, and lookups that were not, since start.
     public var hits: Int { hitCount.load(ordering: .relaxed) }
@@ -119,7 +126,8 @@ public final class ResponseCache: Sendable {
             let age = now - e.stored
             let elapsed = UInt32(clamping: age.components.seconds)
             guard elapsed < e.ttl else {
-                s.entries[key] = nil
+                // Kept while it may still be served stale.
+                if elapsed >= e.ttl &+ staleWindow || staleWindow == 0 { s.entries[key] = nil }
                 return nil
             }
             return e.answer.aged(by: elapsed, ceiling: e.ttl - elapsed)
@@ -130,6 +138,19 @@ public final class ResponseCache: Sendable {
             missCount.add(1, ordering: .relaxed); missesCounter.increment()
         }
         return found
+    }
+
+    /// An expired answer still within `staleWindow` past its TTL, every TTL set to `staleTTL`
+    /// (RFC 8767 §4), for when no upstream answers; nil when there is none (not counted as a
+    /// lookup). A positive answer only: an old NXDOMAIN is not worth repeating.
+    public func lookupStale(_ key: Key, now: ContinuousClock.Instant = .now) -> ForwardedAnswer? {
+        guard staleWindow > 0 else { return nil }
+        return state.withLock { s -> ForwardedAnswer? in
+            guard let e = s.entries[key], e.answer.rcode == .noError, !e.answer.answers.isEmpty else { return nil }
+            let elapsed = UInt32(clamping: (now - e.stored).components.seconds)
+            guard elapsed < e.ttl &+ staleWindow else { return nil }
+            return e.answer.aged(by: 0, ceiling: Self.staleTTL)
+        }
     }
 
     /// Stores an answer when it is cacheable; returns whether it was stored.

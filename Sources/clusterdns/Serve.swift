@@ -53,6 +53,8 @@ struct Serve: AsyncParsableCommand {
     var labels: String?
     @Option(name: .customLong("max-udp-size"), help: ArgumentHelp("Largest UDP answer, 512–4096.", valueName: "BYTES"))
     var maxUDPSize: Int = 1232
+    @Option(name: .customLong("serve-stale"), help: ArgumentHelp("When no upstream answers, serve a forwarded answer up to this long past its TTL (TTL 30, EDE 3; RFC 8767), 0–604800. Default: 0 (never).", valueName: "SECONDS"))
+    var serveStale: Int = 0
     @Option(name: .long, help: ArgumentHelp("On SIGTERM or SIGINT, keep answering DNS this long while /readyz fails (lame duck), then stop, 0–300.", valueName: "SECONDS"))
     var lameduck: Int = 0
     @Option(name: .long, help: ArgumentHelp("Name server identifier sent to clients that ask for it (EDNS NSID, RFC 5001; `dig +nsid`), e.g. the pod name, to tell replicas apart; up to 128 bytes. Default: none.", valueName: "TEXT"))
@@ -86,6 +88,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (512...4096).contains(maxUDPSize) else { throw ValidationError("--max-udp-size \(maxUDPSize): must be 512–4096") }
         if let nsid, nsid.isEmpty || nsid.utf8.count > 128 { throw ValidationError("--nsid: 1 to 128 bytes") }
+        guard (0...604_800).contains(serveStale) else { throw ValidationError("--serve-stale \(serveStale): must be between 0 and 604800") }
         guard (0...300).contains(lameduck) else { throw ValidationError("--lameduck \(lameduck): must be between 0 and 300") }
         for c in transferAllow where CIDR(c) == nil { throw ValidationError("--transfer-allow \(c): not a CIDR block") }
         if admin != "off", Self.hostPort(admin) == nil { throw ValidationError("--admin \(admin): expected HOST:PORT or off") }
@@ -162,6 +165,7 @@ struct Serve: AsyncParsableCommand {
         config.maxUDPSize = maxUDPSize
         config.nsid = nsid
         config.lameDuck = .seconds(lameduck)
+        config.serveStale = .seconds(serveStale)
         config.syntheticChurnRate = max(0, syntheticChurn)
         config.syntheticChurnBatch = .milliseconds(max(1, syntheticChurnBatch))
         if !transferAllow.isEmpty { config.transferAllow = transferAllow.compactMap(CIDR.init) }
