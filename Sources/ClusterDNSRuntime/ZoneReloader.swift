@@ -6,11 +6,11 @@ import ClusterDNSAdmin
 
 /// Loads the zone files of `--zones` and loads them again, whole, when they change: on SIGHUP
 /// (as Knot's and NSD's `reload`) and when a poll sees a zone file added, removed or rewritten,
-/// or a file one `$INCLUDE`s (as CoreDNS's `file` plugin reloads). A file that no longer loads keeps its last good zone, named
-/// in the log and counted in `clusterdns_zone_files_rejected`; a file removed takes its zone away.
-/// Each load builds a new `Authority` and hands it to `serve` in one piece.
+/// or a file one `$INCLUDE`s (as CoreDNS's `file` plugin reloads). A file that no longer loads
+/// keeps its last good zone, named in the log and counted in `clusterdns_zone_files_rejected`;
+/// a file removed takes its zone away. Each load builds a new `Authority` and hands it to
+/// `serve` in one piece.
 final class ZoneReloader: Sendable {
-
     private struct State {
         /// The zone each file last loaded, by path.
         var lastGood: [String: StaticZone] = [:]
