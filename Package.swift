@@ -90,7 +90,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "DNSModel"]),
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "DNSModel", "TestSupport"]),
-        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire"]),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "ClusterModel", "DNSModel", "DNSWire", "TestSupport"]),
         .target(name: "KubernetesSource", dependencies: [
             "ClusterModel",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

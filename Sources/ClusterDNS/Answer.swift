@@ -29,27 +29,6 @@ public struct Answer: Sendable, Equatable {
     public var isNoData: Bool { rcode == .noError && answer.isEmpty }
 }
 
-/// An Extended DNS Error (RFC 8914): an INFO-CODE and a text for people.
-public struct ExtendedError: Sendable, Equatable {
-    /// The INFO-CODE (RFC 8914 §4).
-    public var code: UInt16
-    /// The EXTRA-TEXT.
-    public var text: String
-    /// An error with its code and text.
-    public init(_ code: UInt16, _ text: String) { self.code = code; self.text = text }
-
-    /// 0, Other Error: the code for what RFC 8914 has none for (a reason given in the text).
-    public static let other: UInt16 = 0
-    /// 14, Not Ready: the server has not loaded its data yet.
-    public static let notReady: UInt16 = 14
-    /// 18, Prohibited: refused by policy (an ACL).
-    public static let prohibited: UInt16 = 18
-    /// 20, Not Authoritative: a name outside the zones served, with no upstream to ask.
-    public static let notAuthoritative: UInt16 = 20
-    /// 21, Not Supported: a class or an operation the server does not serve.
-    public static let notSupported: UInt16 = 21
-}
-
 /// How a name in a zone turned out, before the negative answer gets its SOA.
 enum Lookup {
     /// The name does not exist (NXDOMAIN).

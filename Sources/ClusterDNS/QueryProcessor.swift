@@ -131,7 +131,7 @@ extension Authority {
     /// EDNS (an option needs an OPT record; a client without EDNS gets the bare rcode).
     static func explain(_ reply: inout Message, _ error: ExtendedError?) {
         guard let error, reply.edns != nil else { return }
-        reply.edns?.options.append(.extendedError(error.code, error.text))
+        reply.edns?.options.append(error.option)
     }
 
     /// The UDP reply size: 512 without EDNS (RFC 1035 §4.2.1), else the client's size within

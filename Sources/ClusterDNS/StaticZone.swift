@@ -21,9 +21,12 @@ public struct StaticZone: Sendable {
     private let cuts: Set<DomainName>
     /// Owners of DNAME records (RFC 6672), lower-cased.
     private let dnameOwners: Set<DomainName>
-    /// What the zone's records hold that is served other than a reader might expect: records
-    /// outside the origin (dropped), names below a DNAME (hidden by it).
+    /// Records outside the origin, which are dropped, as messages for the log.
     public let warnings: [String]
+    /// Names below a DNAME owner, sorted: not served, the DNAME redirects them (RFC 6672 §2.3: a
+    /// DNAME owner has no descendants). The cluster domain's file, an overlay of plain names,
+    /// applies no DNAME, so there they are served.
+    public let hiddenByDNAME: [DomainName]
 
     /// Builds a zone from records; those outside `origin` are dropped and named in `warnings`.
     public init(origin: DomainName, records: [ResourceRecord]) {
@@ -51,11 +54,8 @@ public struct StaticZone: Sendable {
         func isHidden(_ name: DomainName) -> Bool { owners.contains { name != $0 && name.isSubdomain(of: $0) } }
         cuts = Set(kept.filter { $0.type == .ns && $0.name.lowercased() != apex }.map { $0.name.lowercased() }.filter { !isHidden($0) })
         let outside = records.filter { !$0.name.isSubdomain(of: origin) }
-        let hidden = owners.isEmpty ? [] : byName.keys.filter(isHidden)
+        hiddenByDNAME = owners.isEmpty ? [] : byName.keys.filter(isHidden).sorted { $0.description < $1.description }
         warnings = outside.map { "\($0.name) \($0.type) is outside the zone \(origin): not served" }
-            + hidden.sorted { $0.description < $1.description }.map {
-                "\($0) lies below a DNAME: it is not served (RFC 6672 §2.3: a DNAME owner has no descendants)"
-            }
     }
 
     /// The zone cut nearest the apex at or above `name`, when `name` lies in delegated space.
@@ -97,9 +97,12 @@ public struct StaticZone: Sendable {
     /// Looks a name up; the owner of every returned record is spelled as asked.
     func lookup(_ name: DomainName, type: RecordType) -> Lookup {
         let key = name.lowercased()
-        guard let here = byName[key] ?? wildcard(matching: key) else {
-            return emptyNonTerminals.contains(key) || wildcardIsEmpty(matching: key) ? .records([]) : .nxdomain
+        var here = byName[key]
+        if here == nil, !emptyNonTerminals.contains(key), let source = wildcardSource(for: key) {
+            // RFC 4592 §3.3.1: the wildcard's records, or NODATA when it is an empty non-terminal.
+            here = byName[source] ?? (emptyNonTerminals.contains(source) ? [] : nil)
         }
+        guard let here else { return emptyNonTerminals.contains(key) ? .records([]) : .nxdomain }
         if type == .any {
             // RFC 8482 §4.2: answer ANY with one RRset.
             guard let first = here.first else { return .records([]) }
@@ -126,7 +129,7 @@ public struct StaticZone: Sendable {
 
     /// The source of synthesis for a name that does not exist (RFC 4592 §3.3.1): `*.` plus its
     /// closest encloser (the longest ancestor that owns records or is an empty non-terminal),
-    /// when that wildcard owns records; nil for a name that exists, or has no such wildcard.
+    /// whether or not the zone has that name; nil for a name that exists.
     func wildcardSource(for key: DomainName) -> DomainName? {
         guard byName[key] == nil, !emptyNonTerminals.contains(key), key != origin, key.isSubdomain(of: origin) else { return nil }
         var encloser = key.dropping(labels: 1)
@@ -134,17 +137,6 @@ public struct StaticZone: Sendable {
             encloser = encloser.dropping(labels: 1)
         }
         return encloser.prepending("*")
-    }
-
-    /// The wildcard's records for a name that does not exist (RFC 4592 §3.3.1).
-    private func wildcard(matching key: DomainName) -> [ResourceRecord]? {
-        wildcardSource(for: key).flatMap { byName[$0] }
-    }
-
-    /// True when the wildcard for a name that does not exist is itself an empty non-terminal
-    /// (`*.x` with names only below it): the name exists, with no data (RFC 4592 §3.3.1, §4.1).
-    private func wildcardIsEmpty(matching key: DomainName) -> Bool {
-        wildcardSource(for: key).map { emptyNonTerminals.contains($0) } ?? false
     }
 
     /// For a name below a DNAME owner (the one nearest the apex), the DNAME and a CNAME from the

@@ -90,9 +90,13 @@ final class ZoneReloader: Sendable {
             logger.warning("zone file serves a zone other than its name: the apex is its SOA owner",
                            metadata: ["file": "\(file)", "zone": "\(zone.origin)"])
         }
+        for warning in zone.warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
         // The cluster domain's file is an overlay of plain names: nothing there is hidden by a DNAME.
-        let warnings = zone.origin == overlayOrigin ? zone.warnings.filter { !$0.contains("below a DNAME") } : zone.warnings
-        for warning in warnings { logger.warning("\(warning)", metadata: ["zone": "\(zone.origin)"]) }
+        guard zone.origin != overlayOrigin else { return }
+        for name in zone.hiddenByDNAME {
+            logger.warning("name below a DNAME is not served (RFC 6672 §2.3: a DNAME owner has no descendants)",
+                           metadata: ["zone": "\(zone.origin)", "name": "\(name)"])
+        }
     }
 
     /// Loads again when a zone file was added, removed or rewritten since the last load, or a

@@ -209,8 +209,9 @@ struct ClusterState {
             return true
         }
         // Not-ready endpoints too: an NXDOMAIN for one says it is not ready (`whyMissing`).
+        // (A readiness flip takes out and puts in one label: marked once.)
         for e in removed { markLabel(of: e, in: key) }
-        for e in added { markLabel(of: e, in: key) }
+        for e in added where !removed.contains(where: { $0.dnsLabel == e.dnsLabel }) { markLabel(of: e, in: key) }
         // …then equal addresses, which the address index counts once per mention.
         var gone = removed.map(\.address), came = added.map(\.address)
         gone.removeAll { a in

@@ -31,10 +31,6 @@ public struct EDNSOption: Hashable, Sendable {
     /// Extended DNS Error (RFC 8914 §2).
     public static let extendedErrorCode: UInt16 = 15
 
-    /// An Extended DNS Error option: INFO-CODE, then EXTRA-TEXT in UTF-8 (RFC 8914 §2).
-    public static func extendedError(_ info: UInt16, _ text: String) -> EDNSOption {
-        EDNSOption(code: extendedErrorCode, data: [UInt8(info >> 8), UInt8(info & 0xFF)] + Array(text.utf8))
-    }
 }
 
 /// A DNS message (RFC 1035 §4.1). `rcode` holds the full 12-bit code; encoding splits it

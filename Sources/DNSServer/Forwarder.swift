@@ -87,7 +87,7 @@ public final class Forwarder: Sendable {
             logger.error("forwarding loop: our own forwarded query came back to us; answering SERVFAIL",
                          metadata: ["name": "\(question.name)", "type": "\(question.type)"])
             return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize,
-                                         reason: (0, "forwarding loop: this query came back to us")).wire(maxSize: maxSize))
+                                         reason: ExtendedError(ExtendedError.other, "forwarding loop: this query came back to us")).wire(maxSize: maxSize))
         }
         let dnssecOK = query.edns?.dnssecOK ?? false
         let key = ResponseCache.Key(question, dnssecOK: dnssecOK, checkingDisabled: query.checkingDisabled)
@@ -98,7 +98,7 @@ public final class Forwarder: Sendable {
         guard admit() else {
             logger.warning("too many forwards in flight; answering SERVFAIL", metadata: ["limit": "\(configuration.maxInFlight)"])
             return .message(Self.failure(query, maxUDPSize: configuration.maxUDPSize,
-                                         reason: (0, "too many queries waiting for an upstream")).wire(maxSize: maxSize))
+                                         reason: ExtendedError(ExtendedError.other, "too many queries waiting for an upstream")).wire(maxSize: maxSize))
         }
         return .deferred { [self] in
             defer { release() }
@@ -108,12 +108,12 @@ public final class Forwarder: Sendable {
                 // RFC 8767: the last answer, marked stale (EDE 3, RFC 8914 §4.4) with a short TTL.
                 logger.info("no upstream answered; serving a stale answer", metadata: ["name": "\(question.name)"])
                 var reply = clientReply(query, stale)
-                reply.edns?.options.append(.extendedError(3, "stale answer: no upstream answered"))
+                reply.edns?.options.append(ExtendedError(ExtendedError.staleAnswer, "stale answer: no upstream answered").option)
                 return reply.wire(maxSize: maxSize)
             }
-            // 22, No Reachable Authority (RFC 8914 §4.23).
             guard let answer else {
-                return Self.failure(query, maxUDPSize: configuration.maxUDPSize, reason: (22, "no upstream answered")).wire(maxSize: maxSize)
+                return Self.failure(query, maxUDPSize: configuration.maxUDPSize,
+                                    reason: ExtendedError(ExtendedError.noReachableAuthority, "no upstream answered")).wire(maxSize: maxSize)
             }
             return clientReply(query, answer).wire(maxSize: maxSize)
         }
@@ -281,13 +281,13 @@ public final class Forwarder: Sendable {
 
     /// SERVFAIL for `query`, with RA set, and for an EDNS client the reason as an Extended DNS
     /// Error (RFC 8914: INFO-CODE, text) when given.
-    public static func failure(_ query: Message, maxUDPSize: Int = 1232, reason: (code: UInt16, text: String)? = nil) -> Message {
+    public static func failure(_ query: Message, maxUDPSize: Int = 1232, reason: ExtendedError? = nil) -> Message {
         Message(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
                 recursionAvailable: true, checkingDisabled: query.checkingDisabled, rcode: .servFail,
                 questions: query.questions,
                 edns: query.edns.map {
                     EDNS(udpPayloadSize: UInt16(maxUDPSize), dnssecOK: $0.dnssecOK,
-                         options: reason.map { [.extendedError($0.code, $0.text)] } ?? [])
+                         options: reason.map { [$0.option] } ?? [])
                 })
     }
 }

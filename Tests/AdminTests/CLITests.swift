@@ -66,8 +66,7 @@ struct CLITests {
     @Test("SIGHUP makes clusterdns serve reload its zone files (a changed record is served) and does not end it; SIGTERM still stops it with status 0")
     func hangupReloadsZones() async throws {
         guard let binary = requireClusterdnsBinary() else { return }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("hup"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let zone = dir.appendingPathComponent("hup.test.zone")
         func write(_ address: String) throws {
@@ -75,11 +74,8 @@ struct CLITests {
                 .write(to: zone, atomically: true, encoding: .utf8)
         }
         try write("192.0.2.1")
-        let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--admin", "off", "--manifests", dir.path, "--zones", dir.path],
-                                      logFile: dir.appendingPathComponent("serve.log").path)
+        let (serve, port) = try await LoggedProcess.serve(binary, ["--admin", "off", "--manifests", dir.path, "--zones", dir.path], in: dir)
         defer { serve.stop() }
-        #expect(try await serve.waitForLog("dns listening"))
-        let port = try #require(serve.log.firstMatch(of: /udp=127\.0\.0\.1:(\d+)/).map { String($0.1) })
         func www() async throws -> String {
             try await run("/usr/bin/dig", ["@127.0.0.1", "-p", port, "+short", "+tries=3", "www.hup.test", "A"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -98,15 +94,11 @@ struct CLITests {
     @Test("--lameduck: on SIGTERM /readyz fails at once while DNS is still answered, then the server stops with status 0")
     func lameDuckShutdown() async throws {
         guard let binary = requireClusterdnsBinary() else { return }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lameduck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("lameduck"))
         defer { try? FileManager.default.removeItem(at: dir) }
-        let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--lameduck", "3",
-                                               "--manifests", repositoryRoot + "/examples", "--zones", dir.path],
-                                      logFile: dir.appendingPathComponent("serve.log").path)
+        let (serve, port) = try await LoggedProcess.serve(binary, ["--admin", "127.0.0.1:0", "--lameduck", "3",
+                                                                   "--manifests", repositoryRoot + "/examples", "--zones", dir.path], in: dir)
         defer { serve.stop() }
-        #expect(try await serve.waitForLog("dns listening"))
-        let port = try #require(serve.log.firstMatch(of: /udp=127\.0\.0\.1:(\d+)/).map { String($0.1) })
         let adminPort = try #require(serve.log.firstMatch(of: /http=127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) })
         let admin = Admin(port: adminPort)
         #expect(try await admin.get("/readyz").status == 200)
@@ -124,8 +116,7 @@ struct CLITests {
     @Test("clusterdns serve raises its open-files limit to the hard limit")
     func openFilesLimit() async throws {
         guard let binary = requireClusterdnsBinary() else { return }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nofile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("nofile"))
         defer { try? FileManager.default.removeItem(at: dir) }
         // A soft limit of 256 below whatever the hard limit is, as a shell's `ulimit -Sn` leaves it.
         let serve = try LoggedProcess("/bin/sh", ["-c", "ulimit -Sn 256 && exec \"$0\" serve --listen 127.0.0.1:0 --admin off --manifests \"$1\" --zones \"$1\"",

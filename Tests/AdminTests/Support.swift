@@ -211,12 +211,21 @@ final class LoggedProcess {
     /// Waits, polling the log every 50 ms for at most `seconds` (a bounded wait for a condition,
     /// not a fixed sleep), until it contains `text`; false when it never did or the process ended.
     func waitForLog(_ text: String, seconds: Double = 20) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline, process.isRunning {
-            if log.contains(text) { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = await eventually(within: seconds) { log.contains(text) || !process.isRunning }
         return log.contains(text)
+    }
+
+    /// `clusterdns serve --listen 127.0.0.1:0 <arguments>`, its log in `dir`, once it listens;
+    /// with the DNS port it bound.
+    static func serve(_ binary: String, _ arguments: [String], in dir: URL) async throws -> (LoggedProcess, port: String) {
+        let serve = try LoggedProcess(binary, ["serve", "--listen", "127.0.0.1:0"] + arguments,
+                                      logFile: dir.appendingPathComponent("serve.log").path)
+        guard try await serve.waitForLog("dns listening"),
+              let port = serve.log.firstMatch(of: /udp=127\.0\.0\.1:(\d+)/).map({ String($0.1) }) else {
+            serve.stop()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not listen: \(serve.log)"])
+        }
+        return (serve, port)
     }
 
     /// Kills the process if it still runs, and waits for it.

@@ -1,6 +1,7 @@
 import Testing
 import DNSModel
 import ClusterModel
+import TestSupport
 @testable import ClusterDNS
 
 @Suite("explain and lint")
@@ -23,20 +24,10 @@ struct ExplainTests {
         #expect(empty.rcode == "NXDOMAIN")
         #expect(empty.notes.contains { $0.contains("has no ready endpoints") && $0.contains("--ignore-empty-services") }, "\(empty.notes)")
         let store = ClusterStore(endpointNaming: .podName)
-        store.apply(try ManifestDecoder.decode(fixtureYAML + """
-
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: pool, namespace: testns}
-            spec: {clusterIP: None, selector: {app: pool}, ports: [{name: http, port: 80}]}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: pool-a, namespace: testns, labels: {app: pool}}
-            spec: {containers: [{name: c, image: i}]}
-            status: {podIP: 10.1.0.40, conditions: [{type: Ready, status: "False"}]}
-            """, source: "t").objects.map { .upsert($0) })
+        let yaml = TestManifests.documents(fixtureYAML,
+                                           TestManifests.headlessService("pool", namespace: "testns", app: "pool", port: "http", number: 80),
+                                           TestManifests.pod("pool-a", namespace: "testns", app: "pool", ip: "10.1.0.40", ready: false))
+        store.apply(try ManifestDecoder.decode(yaml, source: "t").objects.map { .upsert($0) })
         let byPod = authority.explain("pool-a.pool.testns.svc.cluster.local.", type: .a, in: store.snapshot)
         #expect(byPod.rcode == "NXDOMAIN")
         #expect(byPod.excluded.contains { $0.object == "pod testns/pool-a" && $0.reason.contains("not ready") }, "\(byPod.excluded)")

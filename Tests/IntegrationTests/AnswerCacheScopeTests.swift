@@ -17,13 +17,7 @@ import NIOCore
 @Suite("Answer cache scopes")
 struct AnswerCacheScopeTests {
     static func pod(_ name: String, app: String, ip: String, ready: Bool = true) -> String {
-        """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: \(name), namespace: default, labels: {app: \(app)}}
-        spec: {hostname: \(name), subdomain: \(app), containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}
-        status: {podIP: \(ip), podIPs: [{ip: \(ip)}], conditions: [{type: Ready, status: "\(ready ? "True" : "False")"}]}
-        """
+        TestManifests.pod(name, namespace: "default", app: app, ip: ip, ready: ready, hostname: name, subdomain: app)
     }
 
     static let services = """

@@ -120,18 +120,9 @@ struct DigTests {
 
     @Test("Extended DNS Errors (RFC 8914) say why: a headless Service without ready endpoints, an endpoint not ready, a name outside our zones, a class not served, a transfer not allowed; none without EDNS")
     func extendedErrors() async throws {
-        let dir = try writeTemporaryFiles(["db.yaml": """
-            apiVersion: v1
-            kind: Service
-            metadata: {name: db, namespace: default}
-            spec: {clusterIP: None, selector: {app: db}, ports: [{name: pg, port: 5432}]}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: db-0, namespace: default, labels: {app: db}}
-            spec: {hostname: db-0, subdomain: db, containers: [{name: pg, image: pg}]}
-            status: {podIP: 10.244.9.1, conditions: [{type: Ready, status: "False"}]}
-            """])
+        let dir = try writeTemporaryFiles(["db.yaml": TestManifests.documents(
+            TestManifests.headlessService("db", namespace: "default", app: "db", port: "pg", number: 5432),
+            TestManifests.pod("db-0", namespace: "default", app: "db", ip: "10.244.9.1", ready: false, hostname: "db-0", subdomain: "db"))])
         try await withServer(manifests: [repositoryRoot + "/examples", dir],
                              configure: { $0.transferAllow = [CIDR("192.0.2.0/24")!] }) { server in
             /// The EDE line dig prints, if any.
@@ -165,13 +156,7 @@ struct DigTests {
     func endpointPodNames() async throws {
         // A valid pod name (a DNS subdomain) that is not a DNS label: a dot, 71 characters.
         let long = String(repeating: "p", count: 40) + "." + String(repeating: "q", count: 30)
-        let dir = try writeTemporaryFiles(["long.yaml": """
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: \(long), namespace: shop, labels: {app: worker}}
-            spec: {containers: [{name: w, image: w}]}
-            status: {podIP: 10.244.2.22, conditions: [{type: Ready, status: "True"}]}
-            """])
+        let dir = try writeTemporaryFiles(["long.yaml": TestManifests.pod(long, namespace: "shop", app: "worker", ip: "10.244.2.22")])
         try await withServer(manifests: [repositoryRoot + "/examples", dir], configure: { $0.endpointNaming = .podName }) { server in
             #expect(try await digShort(server.port, "worker-a.workers.shop.svc.cluster.local") == ["10.244.2.20"])
             #expect(digStatus(try await digAsync(server.port, ["10-244-2-20.workers.shop.svc.cluster.local"])) == "NXDOMAIN")

@@ -33,13 +33,6 @@ let upstreamZones: [String: String] = [
     """,
 ]
 
-/// A fresh temporary directory.
-func temporaryDirectory(_ prefix: String = "clusterdns-test") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 /// Writes `files` (name → text) into a fresh temporary directory and returns it.
 func writeTemporaryFiles(_ files: [String: String]) throws -> String {
     let dir = try temporaryDirectory()

@@ -101,12 +101,11 @@ struct KnotComparisonTests {
         process.standardError = log
         try process.run()
         try? log.close()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline, process.isRunning {
-            if try await !digShort(port, probe, "TXT").isEmpty { return (process, true) }
-            try await Task.sleep(for: .milliseconds(100))
+        let answering = try await eventually(within: 10, every: .milliseconds(100)) {
+            guard process.isRunning else { return true }                // it ended: stop waiting
+            return try await !digShort(port, probe, "TXT").isEmpty
         }
-        return (process, false)
+        return (process, answering && process.isRunning)
     }
 
     /// Starts nsd (in the foreground, as the current user, no chroot, no remote control) serving

@@ -73,14 +73,7 @@ struct ZoneReloadTests {
             try version("..v2", "192.0.2.2")
             try fm.createSymbolicLink(atPath: dir + "/..data_tmp", withDestinationPath: "..v2")
             #expect(rename(dir + "/..data_tmp", dir + "/..data") == 0)
-            let deadline = ContinuousClock.now + .seconds(10)
-            var answer: [String] = []
-            while ContinuousClock.now < deadline {
-                answer = try await digShort(server.port, "www.cm.test")
-                if answer == ["192.0.2.2"] { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(answer == ["192.0.2.2"])
+            #expect(try await eventually { try await digShort(server.port, "www.cm.test") == ["192.0.2.2"] })
         }
     }
 
@@ -93,22 +86,11 @@ struct ZoneReloadTests {
         try await withServer(zones: dir, configure: { $0.zonePollInterval = .milliseconds(50) }) { server in
             #expect(try await digShort(server.port, "www.poll.test") == ["192.0.2.1"])
             #expect(try await digShort(server.port, "printer.lab.poll.test") == ["192.0.2.100"])
-            /// Polls (bounded, not a fixed sleep) until `name` answers `expected`; returns the last answer.
-            func settled(_ name: String, _ expected: [String]) async throws -> [String] {
-                let deadline = ContinuousClock.now + .seconds(10)
-                var answer: [String] = []
-                while ContinuousClock.now < deadline {
-                    answer = try await digShort(server.port, name)
-                    if answer == expected { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                return answer
-            }
             try Self.zone("poll.test", "www 300 IN A 192.0.2.7\n$INCLUDE hosts.inc lab\n")
                 .write(toFile: dir + "/poll.test.zone", atomically: true, encoding: .utf8)
-            #expect(try await settled("www.poll.test", ["192.0.2.7"]) == ["192.0.2.7"])
+            #expect(try await eventually { try await digShort(server.port, "www.poll.test") == ["192.0.2.7"] })
             try "printer 300 IN A 192.0.2.101\n".write(toFile: dir + "/hosts.inc", atomically: true, encoding: .utf8)
-            #expect(try await settled("printer.lab.poll.test", ["192.0.2.101"]) == ["192.0.2.101"])
+            #expect(try await eventually { try await digShort(server.port, "printer.lab.poll.test") == ["192.0.2.101"] })
         }
     }
 }
